@@ -1,0 +1,1 @@
+"""Question answering: query analysis, retrieval pipeline, answerers, eval, CLI."""

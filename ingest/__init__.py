@@ -1,0 +1,1 @@
+"""Turn report files into cleaned text, document metadata, structure-aware chunks and records."""

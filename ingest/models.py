@@ -1,0 +1,61 @@
+"""Data passed between the ingest steps and into the store."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    """What a loader read from one file."""
+
+    text: str
+    format: str  # "txt", "md", "html", "pdf", "docx"
+    encoding: str | None = None  # text files: "utf-8", "utf-8-sig", "gb18030", "big5"
+
+
+@dataclass
+class DocumentMeta:
+    """Metadata of one document, found by cleaning + metadata extraction.
+
+    ``doc_id`` is derived from the file's absolute path (a changed file keeps its id);
+    ``content_hash`` from its cleaned text (the same content under two names is a duplicate).
+    """
+
+    doc_id: str
+    source: str  # the file's base name, as cited
+    path: str  # absolute path at ingest time
+    title: str
+    issuer: str | None
+    region: str | None  # normalised: 阳江市, 赣榆区 ...
+    parent_region: str | None  # the city a district belongs to: 连云港市
+    province: str | None  # 广东省
+    date: str | None  # ISO date of the document (成文/发布)
+    years: list[int] = field(default_factory=list)  # years covered, ascending
+    doc_type: str = "报告"  # 总结 / 计划 / 要点 / 方案 / 报告, joined with '+' when several
+    content_hash: str = ""
+    format: str = "txt"
+    encoding: str | None = None
+    header: dict[str, str] = field(default_factory=dict)  # 来源, 发布机构, 时间, 成文日期 ...
+
+    @property
+    def year(self) -> int | None:
+        """The document's own year: its date's year, else the last year it covers."""
+        if self.date:
+            return int(self.date[:4])
+        return self.years[-1] if self.years else None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document's cleaned text; ``text == cleaned[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    section: str  # "三、… > （二）…", "" before the first heading
+    index: int
+    tokens: int

@@ -1,0 +1,1 @@
+"""Chroma access (embedded or server), embeddings, the derived lexical index, hybrid search."""

@@ -1,0 +1,104 @@
+"""The seam between the store and everything that reads it.
+
+``ChromaStore`` (vectorstore/chroma_store.py) is the implementation users run; unit tests may use
+an in-memory one. Readers only ever see *committed* documents: a document's chunks and records
+become visible in one step, when its manifest entry is written (see chroma_store.py for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ingest.models import Chunk, DocumentMeta
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back from the store, with the flat metadata Chroma keeps.
+
+    ``metadata`` keys: doc_id, doc_key, source, title, issuer, region, parent_region, province,
+    date, year, years (list[int]), year_min, year_max, doc_type, section, start, end, index,
+    tokens, text_hash. Keys whose value is unknown are absent (Chroma stores no None).
+    """
+
+    id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Record:
+    """A structured fact extracted at ingest: a target, a reported figure or a support measure.
+
+    ``fields`` holds the kind-specific values (indicator, value, unit, qualifier, deadline_year,
+    period, measure, benefit, conditions ...); the rest ties it to its verbatim source.
+    """
+
+    kind: str  # "target" | "reported" | "measure"
+    sentence: str  # verbatim, from the cleaned text
+    section: str
+    start: int
+    end: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Filled from the document by the store when read back:
+    doc_id: str = ""
+    source: str = ""
+    title: str = ""
+    region: str | None = None
+    date: str | None = None
+    year: int | None = None
+
+
+@runtime_checkable
+class PolicyStore(Protocol):
+    """What ingest writes and the assistant reads."""
+
+    embedding_model: str  # name recorded in the collection
+    embedding_dim: int
+
+    # --- documents (the manifest) -------------------------------------------------------
+    def list_documents(self) -> list[dict[str, Any]]:
+        """Committed documents: DocumentMeta fields plus ``chunk_count`` and ``record_count``."""
+        ...
+
+    def get_document(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    def find_by_content_hash(self, content_hash: str) -> dict[str, Any] | None: ...
+
+    def commit_document(
+        self,
+        meta: DocumentMeta,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        records: Sequence[Record] = (),
+    ) -> None:
+        """Write a new version of a document and make it visible in one step."""
+        ...
+
+    def delete_document(self, doc_id: str) -> None: ...
+
+    def generation(self) -> str:
+        """Changes whenever the set of committed documents changes (for derived indexes)."""
+        ...
+
+    # --- chunks -------------------------------------------------------------------------
+    def dense_search(
+        self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest committed chunks with cosine similarity (higher is closer)."""
+        ...
+
+    def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]: ...
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every committed chunk, in (doc_id, index) order."""
+        ...
+
+    def embeddings_for_texts(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors by chunk text hash, so ingest never embeds the same text twice."""
+        ...
+
+    # --- records ------------------------------------------------------------------------
+    def list_records(self, kind: str | None = None) -> list[Record]: ...

@@ -1,0 +1,1 @@
+"""Gradio UI pieces; only app.py and this package import gradio."""
