@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,26 @@ class Chunk:
     section: str  # "三、… > （二）…", "" before the first heading
     index: int
     tokens: int
+
+
+@dataclass
+class Record:
+    """A structured fact extracted at ingest: a target, a reported figure or a support measure.
+
+    ``fields`` holds the kind-specific values (indicator, value, unit, qualifier, deadline_year,
+    period, measure, benefit, conditions ...); the rest ties it to its verbatim source.
+    """
+
+    kind: str  # "target" | "reported" | "measure"
+    sentence: str  # verbatim, from the cleaned text
+    section: str
+    start: int
+    end: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Filled from the document by the store when read back:
+    doc_id: str = ""
+    source: str = ""
+    title: str = ""
+    region: str | None = None
+    date: str | None = None
+    year: int | None = None

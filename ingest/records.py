@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.models import Chunk, DocumentMeta
-from vectorstore.base import Record
+from ingest.models import Chunk, DocumentMeta, Record
 
 
 def extract_records(meta: DocumentMeta, text: str, chunks: Sequence[Chunk]) -> list[Record]:

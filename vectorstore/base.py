@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ingest.models import Chunk, DocumentMeta
+
+from ingest.models import Chunk, DocumentMeta, Record
 
 
 @dataclass
@@ -26,29 +27,6 @@ class StoredChunk:
     id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Record:
-    """A structured fact extracted at ingest: a target, a reported figure or a support measure.
-
-    ``fields`` holds the kind-specific values (indicator, value, unit, qualifier, deadline_year,
-    period, measure, benefit, conditions ...); the rest ties it to its verbatim source.
-    """
-
-    kind: str  # "target" | "reported" | "measure"
-    sentence: str  # verbatim, from the cleaned text
-    section: str
-    start: int
-    end: int
-    fields: dict[str, Any] = field(default_factory=dict)
-    # Filled from the document by the store when read back:
-    doc_id: str = ""
-    source: str = ""
-    title: str = ""
-    region: str | None = None
-    date: str | None = None
-    year: int | None = None
 
 
 @runtime_checkable
