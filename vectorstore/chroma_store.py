@@ -1,0 +1,636 @@
+"""The Chroma-backed store: chunks with vectors, a manifest of documents, extracted records.
+
+Three collections per store (``<prefix>`` from settings, ``policyqa`` by default):
+
+- ``<prefix>_chunks``: one entry per chunk, cosine space. The collection's metadata records the
+  embedding model's name, dimension and prefixes; opening it with another embedder fails
+  (:class:`EmbedderMismatchError`), so vectors of two models are never mixed.
+- ``<prefix>_docs``: the manifest, one entry per committed document (tiny constant vector).
+- ``<prefix>_records``: targets / reported figures / measures (tiny constant vector).
+
+Crash safety: Chroma has no multi-collection transactions, so a document's versions are kept
+apart by a ``doc_key`` (``<doc_id>:<content_hash[:12]>``) on every chunk and record. Committing
+a version is (1) write its chunks and records, (2) upsert its manifest entry, which is the
+single commit point, (3) delete the previous version's chunks and records. Readers only see
+chunks and records whose ``doc_key`` is in the manifest, so a process killed at any moment
+leaves each document wholly in its previous state or wholly new; what an interrupted commit
+wrote is invisible and removed by :meth:`ChromaStore.collect_garbage` at the next ingest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from common.errors import EmbedderMismatchError, EmptyStoreError, StoreError
+from common.settings import Settings
+from ingest.models import Chunk, DocumentMeta, Record
+from vectorstore.base import StoredChunk
+
+SCHEMA_VERSION = 1
+_CONST_VECTOR = [1.0]  # manifest and records need no similarity search
+_WRITE_BATCH = 256
+_READ_BATCH = 500  # ids / $in operands per get
+_DOC_FIELDS = (
+    "doc_id", "source", "path", "title", "issuer", "region", "parent_region", "province",
+    "date", "years", "doc_type", "content_hash", "format", "encoding", "header",
+)  # fmt: skip
+_META_CHUNK_FIELDS = (
+    "doc_id", "source", "title", "issuer", "region", "parent_region", "province", "date",
+    "doc_type",
+)  # fmt: skip
+
+
+def doc_key_of(meta: DocumentMeta) -> str:
+    """Identifies one version of one document."""
+    return f"{meta.doc_id}:{meta.content_hash[:12]}"
+
+
+def text_hash(text: str) -> str:
+    """Key under which a chunk's vector can be reused (the exact text that was embedded)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _flat(values: dict[str, Any]) -> dict[str, Any]:
+    """Chroma stores no None and no empty lists: leave unknown keys out."""
+    return {k: v for k, v in values.items() if v is not None and v != []}
+
+
+def _year_fields(years: Sequence[int]) -> dict[str, Any]:
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return {}
+    return {"years": ys, "year_min": ys[0], "year_max": ys[-1]}
+
+
+@contextlib.contextmanager
+def _chroma_errors(action: str, where: str) -> Iterator[None]:
+    """Turn Chroma's own exceptions into StoreError with a hint; ours pass through."""
+    try:
+        yield
+    except (StoreError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # chromadb raises many types (ChromaError, ValueError, OSError ...)
+        raise StoreError(
+            f"store {where}: {action} failed: {type(exc).__name__}: {exc}",
+            "check the store directory is writable and not damaged (or the Chroma server is "
+            "up); rebuild with `policyqa ingest --rebuild PATH` or use another --store DIR",
+        ) from exc
+
+
+class ChromaStore:
+    """:class:`vectorstore.base.PolicyStore` on Chroma. Build it with :func:`open_store`."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str,
+        home: Path,
+        where: str,
+        embeddings: Any | None,
+        create: bool,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.home = home  # local directory for derived data (lexical index cache)
+        self.where = where  # human-readable location, for messages
+        self._embeddings = embeddings
+        self._chunks_name = f"{prefix}_chunks"
+        self._docs_name = f"{prefix}_docs"
+        self._records_name = f"{prefix}_records"
+        self._open(create)
+
+    # --- opening --------------------------------------------------------------------------
+    def _expected_metadata(self) -> dict[str, Any]:
+        from vectorstore.embeddings import embedder_fingerprint
+
+        emb = self._embeddings
+        return {
+            "embedding_model": emb.model_name,
+            "embedding_dim": int(emb.dim),
+            "embedding_fingerprint": embedder_fingerprint(emb),
+            "policyqa_schema": SCHEMA_VERSION,
+        }
+
+    def _get_collection(self, name: str) -> Any | None:
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            return None
+        except ValueError as exc:  # older clients say "does not exist" with ValueError
+            if "does not exist" in str(exc):
+                return None
+            raise
+
+    def _create_collection(self, name: str, metadata: dict[str, Any] | None, cosine: bool) -> Any:
+        kwargs: dict[str, Any] = {"embedding_function": None}
+        if metadata:
+            kwargs["metadata"] = metadata
+        if cosine:
+            kwargs["configuration"] = {"hnsw": {"space": "cosine"}}
+        try:
+            return self.client.create_collection(name, **kwargs)
+        except Exception:
+            # Created meanwhile by another process: use theirs (and check it below).
+            existing = self._get_collection(name)
+            if existing is None:
+                raise
+            return existing
+
+    def _open(self, create: bool) -> None:
+        with _chroma_errors("opening the collections", self.where):
+            chunks = self._get_collection(self._chunks_name)
+            if chunks is None:
+                if not create:
+                    raise EmptyStoreError(
+                        f"nothing has been ingested into the store {self.where}",
+                        "run `policyqa ingest PATH` first (or pass --store DIR of an existing store)",
+                    )
+                if self._embeddings is None:
+                    raise StoreError("creating a store needs an embedding model")
+                chunks = self._create_collection(
+                    self._chunks_name, self._expected_metadata(), cosine=True
+                )
+            docs = self._get_collection(self._docs_name)
+            records = self._get_collection(self._records_name)
+            if create:
+                docs = docs or self._create_collection(self._docs_name, None, cosine=False)
+                records = records or self._create_collection(
+                    self._records_name, None, cosine=False
+                )
+        if docs is None or records is None:
+            raise EmptyStoreError(
+                f"the store {self.where} is incomplete (no manifest)",
+                "run `policyqa ingest PATH` to (re)build it",
+            )
+        self._chunks, self._docs, self._records = chunks, docs, records
+        meta = dict(chunks.metadata or {})
+        self.embedding_model: str = str(meta.get("embedding_model", "?"))
+        self.embedding_dim: int = int(meta.get("embedding_dim", 0) or 0)
+        if self._embeddings is not None:
+            self._check_embedder(meta, create)
+        if not create and self._count(self._docs) == 0:
+            raise EmptyStoreError(
+                f"no documents in the store {self.where}",
+                "run `policyqa ingest PATH` first",
+            )
+
+    def _check_embedder(self, stored: dict[str, Any], create: bool) -> None:
+        want = self._expected_metadata()
+        same = (
+            stored.get("embedding_model") == want["embedding_model"]
+            and int(stored.get("embedding_dim", -1)) == want["embedding_dim"]
+            and stored.get("embedding_fingerprint", want["embedding_fingerprint"])
+            == want["embedding_fingerprint"]
+        )
+        if same:
+            return
+        if create and self._count(self._chunks) == 0:
+            # Nothing embedded yet with the old model: adopt the new one.
+            with _chroma_errors("recording the embedding model", self.where):
+                self._chunks.modify(metadata=want)
+            self.embedding_model, self.embedding_dim = want["embedding_model"], want["embedding_dim"]
+            return
+        raise EmbedderMismatchError(
+            f"the store {self.where} was built with embedding model "
+            f"{stored.get('embedding_model')!r} ({stored.get('embedding_dim')} dims, "
+            f"{stored.get('embedding_fingerprint', '')}), but the configured model is "
+            f"{want['embedding_model']!r} ({want['embedding_dim']} dims, "
+            f"{want['embedding_fingerprint']}); vectors of two models cannot be mixed",
+            "use the model the store was built with (POLICYQA_EMBEDDING__BACKEND / __MODEL), "
+            "or re-index: `policyqa ingest --rebuild PATH`, or use a new store with --store DIR",
+        )
+
+    @staticmethod
+    def _count(collection: Any) -> int:
+        return int(collection.count())
+
+    # --- manifest -------------------------------------------------------------------------
+    def _manifest(self) -> list[tuple[str, dict[str, Any]]]:
+        with _chroma_errors("reading the manifest", self.where):
+            got = self._docs.get(include=["metadatas"])
+        return list(zip(got["ids"], got["metadatas"] or [], strict=True))
+
+    def _active_keys(self) -> list[str]:
+        return sorted(m["doc_key"] for _, m in self._manifest() if m.get("doc_key"))
+
+    @staticmethod
+    def _doc_dict(doc_id: str, m: dict[str, Any]) -> dict[str, Any]:
+        d: dict[str, Any] = {f: m.get(f) for f in _DOC_FIELDS}
+        d["doc_id"] = doc_id
+        d["years"] = list(m.get("years") or [])
+        d["header"] = json.loads(m.get("header_json") or "{}")
+        d["doc_type"] = m.get("doc_type") or "报告"
+        for key in ("year", "doc_key", "chunk_count", "record_count", "ingested_at", "chars"):
+            d[key] = m.get(key)
+        return d
+
+    def list_documents(self) -> list[dict[str, Any]]:
+        docs = [self._doc_dict(i, m) for i, m in self._manifest()]
+        return sorted(docs, key=lambda d: (d.get("source") or "", d["doc_id"]))
+
+    def get_document(self, doc_id: str) -> dict[str, Any] | None:
+        with _chroma_errors("reading the manifest", self.where):
+            got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return self._doc_dict(got["ids"][0], got["metadatas"][0])
+
+    def find_by_content_hash(self, content_hash: str) -> dict[str, Any] | None:
+        with _chroma_errors("reading the manifest", self.where):
+            got = self._docs.get(where={"content_hash": content_hash}, include=["metadatas"])
+        if not got["ids"]:
+            return None
+        docs = sorted(
+            (self._doc_dict(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)),
+            key=lambda d: d.get("source") or "",
+        )
+        return docs[0]
+
+    def generation(self) -> str:
+        """A hash of the committed (doc_id, doc_key) set; "empty" when there is none."""
+        pairs = sorted(f"{i}={m.get('doc_key')}" for i, m in self._manifest())
+        if not pairs:
+            return "empty"
+        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:16]
+
+    # --- writing --------------------------------------------------------------------------
+    @staticmethod
+    def chunk_id(meta: DocumentMeta, index: int) -> str:
+        return f"{doc_key_of(meta)}:{index}"
+
+    @staticmethod
+    def chunk_metadata(meta: DocumentMeta, chunk: Chunk, embedded_text_hash: str) -> dict[str, Any]:
+        values: dict[str, Any] = {f: getattr(meta, f) for f in _META_CHUNK_FIELDS}
+        values.update(
+            doc_key=doc_key_of(meta),
+            year=meta.year,
+            section=chunk.section or "",
+            start=chunk.start,
+            end=chunk.end,
+            index=chunk.index,
+            tokens=chunk.tokens,
+            text_hash=embedded_text_hash,
+        )
+        values.update(_year_fields(meta.years))
+        return _flat(values)
+
+    def stage_chunks(
+        self,
+        meta: DocumentMeta,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        text_hashes: Sequence[str] | None = None,
+    ) -> None:
+        """Write chunks of a not-yet-committed version (invisible until :meth:`publish`).
+
+        ``text_hashes`` are the hashes of the texts that were embedded (default: chunk text).
+        Idempotent (upsert), so a retried or resumed write is harmless.
+        """
+        if len(chunks) != len(embeddings):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        hashes = list(text_hashes) if text_hashes is not None else [text_hash(c.text) for c in chunks]
+        for vec in embeddings[:1]:
+            if self.embedding_dim and len(vec) != self.embedding_dim:
+                raise StoreError(
+                    f"a {len(vec)}-dimensional vector for a {self.embedding_dim}-dimensional store",
+                    "the embedder changed under a running ingest; re-run `policyqa ingest`",
+                )
+        for lo in range(0, len(chunks), _WRITE_BATCH):
+            part = chunks[lo : lo + _WRITE_BATCH]
+            with _chroma_errors(f"writing chunks of {meta.source}", self.where):
+                self._chunks.upsert(
+                    ids=[self.chunk_id(meta, c.index) for c in part],
+                    embeddings=[list(map(float, v)) for v in embeddings[lo : lo + _WRITE_BATCH]],
+                    documents=[c.text for c in part],
+                    metadatas=[
+                        self.chunk_metadata(meta, c, h)
+                        for c, h in zip(part, hashes[lo : lo + _WRITE_BATCH], strict=True)
+                    ],
+                )
+
+    def _stage_records(self, meta: DocumentMeta, records: Sequence[Record]) -> None:
+        key = doc_key_of(meta)
+        for lo in range(0, len(records), _WRITE_BATCH):
+            part = list(records[lo : lo + _WRITE_BATCH])
+            with _chroma_errors(f"writing records of {meta.source}", self.where):
+                self._records.upsert(
+                    ids=[f"{key}:r{lo + i}" for i in range(len(part))],
+                    embeddings=[_CONST_VECTOR] * len(part),
+                    documents=[r.sentence for r in part],
+                    metadatas=[
+                        _flat(
+                            {
+                                "doc_id": meta.doc_id,
+                                "doc_key": key,
+                                "kind": r.kind,
+                                "section": r.section or "",
+                                "start": r.start,
+                                "end": r.end,
+                                "order": lo + i,
+                                "fields_json": json.dumps(r.fields, ensure_ascii=False, default=str),
+                                "region": meta.region,
+                                "year": meta.year,
+                                "source": meta.source,
+                            }
+                        )
+                        for i, r in enumerate(part)
+                    ],
+                )
+
+    def publish(
+        self,
+        meta: DocumentMeta,
+        chunk_count: int,
+        records: Sequence[Record] = (),
+        *,
+        chars: int | None = None,
+    ) -> None:
+        """Write the records, then commit: the manifest upsert makes the version visible."""
+        self._stage_records(meta, records)
+        values: dict[str, Any] = {f: getattr(meta, f) for f in _DOC_FIELDS if f not in ("doc_id", "years", "header")}
+        values.update(
+            doc_key=doc_key_of(meta),
+            year=meta.year,
+            header_json=json.dumps(meta.header or {}, ensure_ascii=False),
+            chunk_count=int(chunk_count),
+            record_count=len(records),
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            chars=chars,
+        )
+        values.update(_year_fields(meta.years))
+        with _chroma_errors(f"committing {meta.source}", self.where):
+            self._docs.upsert(  # <- the commit point
+                ids=[meta.doc_id],
+                embeddings=[_CONST_VECTOR],
+                documents=[meta.title or meta.source],
+                metadatas=[_flat(values)],
+            )
+        self._delete_versions(meta.doc_id, keep=doc_key_of(meta))
+
+    def commit_document(
+        self,
+        meta: DocumentMeta,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        records: Sequence[Record] = (),
+    ) -> None:
+        """Write a new version of a document and make it visible in one step."""
+        self.stage_chunks(meta, chunks, embeddings)
+        self.publish(meta, len(chunks), records)
+
+    def _delete_versions(self, doc_id: str, keep: str | None) -> None:
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"doc_key": {"$ne": keep}}]}
+        with _chroma_errors("deleting an old version", self.where):
+            self._chunks.delete(where=where)
+            self._records.delete(where=where)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Un-commit first (the document disappears at once), then drop its data."""
+        with _chroma_errors("deleting a document", self.where):
+            self._docs.delete(ids=[doc_id])
+        self._delete_versions(doc_id, keep=None)
+
+    def collect_garbage(self) -> int:
+        """Delete chunks and records no committed version owns (an interrupted commit's)."""
+        keys = self._active_keys()
+        removed = 0
+        for collection in (self._chunks, self._records):
+            with _chroma_errors("collecting leftovers", self.where):
+                if keys:
+                    got = collection.get(where={"doc_key": {"$nin": keys}}, include=[])
+                else:
+                    got = collection.get(include=[])
+                ids = got["ids"]
+                for lo in range(0, len(ids), _WRITE_BATCH):
+                    collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
+            removed += len(ids)
+        return removed
+
+    def reset(self) -> None:
+        """Drop every collection of this store (``ingest --rebuild``); re-open to use it again."""
+        with _chroma_errors("dropping the collections", self.where):
+            for name in (self._docs_name, self._records_name, self._chunks_name):
+                if self._get_collection(name) is not None:
+                    self.client.delete_collection(name)
+
+    # --- reading chunks -------------------------------------------------------------------
+    def _visible(self, where: dict[str, Any] | None, keys: list[str]) -> dict[str, Any]:
+        visible = {"doc_key": {"$in": keys}}
+        return {"$and": [where, visible]} if where else visible
+
+    def dense_search(
+        self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest committed chunks with cosine similarity (higher is closer)."""
+        keys = self._active_keys()
+        if not keys or k <= 0:
+            return []
+        with _chroma_errors("searching", self.where):
+            got = self._chunks.query(
+                query_embeddings=[list(map(float, query_embedding))],
+                n_results=k,
+                where=self._visible(where, keys),
+                include=["documents", "metadatas", "distances"],
+            )
+        out = []
+        for cid, text, meta, dist in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            strict=True,
+        ):
+            out.append((StoredChunk(cid, text, dict(meta)), 1.0 - float(dist)))
+        return out
+
+    def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Committed chunks by id, in the order asked; unknown or invisible ids are left out."""
+        keys = self._active_keys()
+        if not keys or not ids:
+            return []
+        found: dict[str, StoredChunk] = {}
+        for lo in range(0, len(ids), _READ_BATCH):
+            part = list(dict.fromkeys(ids[lo : lo + _READ_BATCH]))
+            with _chroma_errors("reading chunks", self.where):
+                got = self._chunks.get(
+                    ids=part, where=self._visible(None, keys), include=["documents", "metadatas"]
+                )
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                found[cid] = StoredChunk(cid, text, dict(meta))
+        return [found[i] for i in ids if i in found]
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every committed chunk, in (doc_id, index) order."""
+        for doc_id, m in sorted(self._manifest()):
+            with _chroma_errors("reading chunks", self.where):
+                got = self._chunks.get(
+                    where={"doc_key": m["doc_key"]}, include=["documents", "metadatas"]
+                )
+            rows = sorted(
+                zip(got["ids"], got["documents"], got["metadatas"], strict=True),
+                key=lambda r: int(r[2].get("index", 0)),
+            )
+            for cid, text, meta in rows:
+                yield StoredChunk(cid, text, dict(meta))
+
+    def embeddings_for_texts(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors by text hash, so ingest never embeds the same text twice."""
+        out: dict[str, list[float]] = {}
+        wanted = list(dict.fromkeys(text_hashes))
+        for lo in range(0, len(wanted), _READ_BATCH):
+            part = wanted[lo : lo + _READ_BATCH]
+            with _chroma_errors("reading stored vectors", self.where):
+                got = self._chunks.get(
+                    where={"text_hash": {"$in": part}}, include=["metadatas", "embeddings"]
+                )
+            for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+                out.setdefault(meta["text_hash"], [float(x) for x in vec])
+        return out
+
+    # --- records --------------------------------------------------------------------------
+    def list_records(self, kind: str | None = None) -> list[Record]:
+        manifest = dict(self._manifest())
+        keys = sorted(m["doc_key"] for m in manifest.values())
+        if not keys:
+            return []
+        where = self._visible({"kind": kind} if kind else None, keys)
+        with _chroma_errors("reading records", self.where):
+            got = self._records.get(where=where, include=["documents", "metadatas"])
+        records = []
+        for text, m in zip(got["documents"], got["metadatas"], strict=True):
+            doc = self._doc_dict(m["doc_id"], manifest.get(m["doc_id"], {}))
+            records.append(
+                Record(
+                    kind=m["kind"],
+                    sentence=text,
+                    section=m.get("section", ""),
+                    start=int(m.get("start", 0)),
+                    end=int(m.get("end", 0)),
+                    fields=json.loads(m.get("fields_json") or "{}"),
+                    doc_id=m["doc_id"],
+                    source=doc.get("source") or "",
+                    title=doc.get("title") or "",
+                    region=doc.get("region"),
+                    date=doc.get("date"),
+                    year=doc.get("year"),
+                )
+            )
+        records.sort(key=lambda r: (r.source, r.start, r.kind))
+        return records
+
+    # --- checks ---------------------------------------------------------------------------
+    def verify(self) -> list[str]:
+        """Problems with the committed state (empty list: consistent). Used by tests and docs."""
+        problems = []
+        for doc_id, m in self._manifest():
+            key = m.get("doc_key")
+            with _chroma_errors("checking", self.where):
+                chunks = self._chunks.get(where={"doc_key": key}, include=["metadatas"])
+                recs = self._records.get(where={"doc_key": key}, include=[])
+            n = len(chunks["ids"])
+            if n != m.get("chunk_count"):
+                problems.append(f"{m.get('source')}: {n} chunks stored, manifest says {m.get('chunk_count')}")
+            indexes = sorted(int(x.get("index", -1)) for x in chunks["metadatas"])
+            if indexes != list(range(n)):
+                problems.append(f"{m.get('source')}: chunk indexes are not 0..{n - 1}")
+            if len(recs["ids"]) != m.get("record_count", 0):
+                problems.append(
+                    f"{m.get('source')}: {len(recs['ids'])} records stored, "
+                    f"manifest says {m.get('record_count')}"
+                )
+            if not str(key).startswith(f"{doc_id}:"):
+                problems.append(f"{m.get('source')}: doc_key {key} does not belong to {doc_id}")
+        return problems
+
+    def stats(self) -> dict[str, int]:
+        """Raw counts, including invisible leftovers (for tests and diagnostics)."""
+        with _chroma_errors("counting", self.where):
+            return {
+                "documents": self._count(self._docs),
+                "chunks": self._count(self._chunks),
+                "records": self._count(self._records),
+            }
+
+
+def _client_for(settings: Settings, create: bool) -> tuple[Any, str]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    url = settings.store.chroma_url
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            from common.errors import ConfigError
+
+            raise ConfigError(
+                f"cannot use Chroma server URL {url!r}",
+                "set POLICYQA_STORE__CHROMA_URL to http://HOST:PORT (e.g. http://127.0.0.1:8000)",
+            )
+        port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=port,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {url}: {type(exc).__name__}: {exc}",
+                "start it (`chroma run --path DIR --port PORT`) or unset "
+                "POLICYQA_STORE__CHROMA_URL to use the embedded store",
+            ) from exc
+        return client, url
+    path = Path(settings.home).expanduser() / "chroma"
+    if not path.is_dir():
+        if not create:
+            raise EmptyStoreError(
+                f"no store at {settings.home} (nothing has been ingested there)",
+                "run `policyqa ingest PATH` first, or pass --store DIR of an existing store",
+            )
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store directory {path}: {exc.strerror or exc}",
+                "choose a writable directory with --store DIR (or POLICYQA_HOME)",
+            ) from exc
+    try:
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"cannot open the Chroma store in {path}: {type(exc).__name__}: {exc}",
+            "check permissions and free space; if it is damaged, move it away and re-ingest "
+            "(`policyqa ingest --rebuild PATH`)",
+        ) from exc
+    return client, str(path)
+
+
+def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> ChromaStore:
+    """Open (or with ``create``, create) the store the settings point at.
+
+    ``embeddings`` is the embedder that will write or query it; its model must be the one the
+    store was built with. Pass ``None`` to only read documents and chunks (``policyqa docs``).
+    Raises :class:`EmptyStoreError` when nothing was ingested and ``create`` is False.
+    """
+    client, where = _client_for(settings, create)
+    home = Path(settings.home).expanduser()
+    return ChromaStore(
+        client,
+        prefix=settings.store.collection_prefix,
+        home=home,
+        where=where,
+        embeddings=embeddings,
+        create=create,
+    )
