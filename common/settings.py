@@ -137,6 +137,11 @@ class ServerSettings(BaseModel):
     password: SecretStr | None = Field(None, description="Login password.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest file the app accepts.")
     concurrency: int = Field(4, ge=1, description="Questions answered at the same time.")
+    temp_dir: Path | None = Field(
+        None,
+        description="The web app's own folder for uploads and downloads (the only files it "
+        "serves). Empty: a new private temporary folder each time the app starts.",
+    )
 
 
 class Settings(BaseSettings):
