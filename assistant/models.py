@@ -29,6 +29,8 @@ class Passage:
     years: list[int] = field(default_factory=list)
     issuer: str | None = None
     doc_type: str | None = None
+    parent_region: str | None = None  # the city a district belongs to (赣榆区 -> 连云港市)
+    province: str | None = None
     # Component scores, for eval and debugging: {"dense": .., "lexical": .., "boost": ..}
     scores: dict[str, float] = field(default_factory=dict)
 
@@ -43,6 +45,8 @@ class Passage:
             "section": self.section,
             "text": self.text,
             "score": round(float(self.score), 4),
+            "doc_id": self.doc_id,
+            "issuer": self.issuer,
             "scores": {k: round(float(v), 4) for k, v in self.scores.items()},
             "start": self.start,
             "end": self.end,

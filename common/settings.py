@@ -83,6 +83,11 @@ class RetrievalSettings(BaseModel):
         description="Weight of the BM25 score in the fused score (dense gets 1 - this). "
         "Tuned with `policyqa eval`; see README.",
     )
+    fusion: Literal["score", "rrf"] = Field(
+        "score",
+        description="How dense and BM25 results are fused: 'score' (weighted sum of scores "
+        "normalised per query) or 'rrf' (weighted reciprocal-rank fusion).",
+    )
     region_boost: float = Field(
         0.15, ge=0.0, description="Added to passages from a region named in the question."
     )

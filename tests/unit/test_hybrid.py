@@ -1,0 +1,286 @@
+"""Fusion maths, near-duplicate collapsing, filters and the hybrid searcher (no model, no Chroma).
+
+The searcher runs over a small in-memory store and a substring "BM25" written here: both are
+test stand-ins for ChromaStore / LexicalIndex, exercising the searcher's own logic (fusion,
+filters on both sides, boosts, dedup, rerank).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from assistant.retrieval import PolicyRetriever, document_from_passage, passage_from_document
+from common.errors import EmptyStoreError
+from common.settings import RetrievalSettings
+from tests.fakes import HashEmbeddings
+from vectorstore.base import StoredChunk
+from vectorstore.hybrid import (
+    Boosts,
+    HybridSearcher,
+    SearchFilters,
+    bigrams,
+    boost_for,
+    collapse_near_duplicates,
+    fuse_scores,
+    minmax,
+    near_duplicate,
+    scale_by_max,
+)
+
+# --- maths --------------------------------------------------------------------------------
+
+
+def test_minmax_and_scale_by_max() -> None:
+    assert minmax({"a": 0.8, "b": 0.9, "c": 0.85}) == pytest.approx({"a": 0.0, "b": 1.0, "c": 0.5})
+    assert minmax({"a": 0.5}) == {"a": 1.0}
+    assert minmax({}) == {}
+    assert scale_by_max({"a": 10.0, "b": 2.5}) == {"a": 1.0, "b": 0.25}
+    assert scale_by_max({"a": 0.0}) == {"a": 0.0}
+
+
+def test_score_fusion_weights_each_side() -> None:
+    dense = {"d1": 0.90, "both": 0.85, "d2": 0.80}
+    lexical = {"both": 8.0, "l1": 10.0}
+    fused = fuse_scores(dense, lexical, 0.7)
+    # both: 0.7 * 0.8 + 0.3 * 0.5 = 0.71 ; l1: 0.7 * 1.0 + 0 = 0.7 ; d1: 0.3 * 1.0 = 0.3
+    assert fused["both"]["fused"] == pytest.approx(0.71)
+    assert fused["l1"]["fused"] == pytest.approx(0.70)
+    assert fused["d1"]["fused"] == pytest.approx(0.30)
+    assert fused["d2"]["fused"] == pytest.approx(0.0)
+    # raw component scores are kept for eval and debugging
+    assert fused["both"]["dense"] == 0.85 and fused["both"]["lexical"] == 8.0
+    # weight 1.0 is BM25 alone, 0.0 dense alone
+    only_lex = fuse_scores(dense, lexical, 1.0)
+    assert max(only_lex, key=lambda i: only_lex[i]["fused"]) == "l1"
+    only_dense = fuse_scores(dense, lexical, 0.0)
+    assert max(only_dense, key=lambda i: only_dense[i]["fused"]) == "d1"
+
+
+def test_weighted_rrf() -> None:
+    dense = {"a": 0.9, "b": 0.8}
+    lexical = {"b": 5.0, "a": 1.0}
+    fused = fuse_scores(dense, lexical, 0.5, method="rrf", rrf_k=60)
+    assert fused["a"]["fused"] == pytest.approx(fused["b"]["fused"])  # symmetric ranks
+    fused = fuse_scores(dense, lexical, 0.9, method="rrf", rrf_k=60)
+    assert fused["b"]["fused"] > fused["a"]["fused"]  # lexical side dominates
+    top = fuse_scores({"x": 1.0}, {"x": 1.0}, 0.3, method="rrf")
+    assert top["x"]["fused"] == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        fuse_scores(dense, lexical, 0.5, method="max")
+
+
+def test_near_duplicates_collapse_in_rank_order() -> None:
+    s = "2015年全市专利申请量达1724件，同比增长25.56%，其中发明专利76件。"
+    texts = {
+        "a": s,
+        "b": "转载：" + s,  # the same sentence in a reposted document
+        "c": s[:20],  # a chunk wholly inside another (overlap)
+        "d": "江门到2017年全市高新技术企业达到250家以上。",
+    }
+    assert near_duplicate(bigrams(texts["a"]), bigrams(texts["b"]), 0.9)
+    assert not near_duplicate(bigrams(texts["a"]), bigrams(texts["d"]), 0.9)
+    assert collapse_near_duplicates(["a", "b", "c", "d"], texts, 0.9) == ["a", "d"]
+    assert collapse_near_duplicates(["d", "b", "a"], texts, 0.9) == ["d", "b"]
+    assert collapse_near_duplicates(["a", "b", "c", "d"], texts, 0.9, limit=1) == ["a"]
+
+
+# --- filters and boosts -------------------------------------------------------------------
+
+META = {
+    "yj": {"region": "阳江市", "province": "广东省", "years": [2015, 2016], "year": 2016,
+           "doc_id": "d0", "source": "000.txt"},
+    "gy": {"region": "赣榆区", "parent_region": "连云港市", "province": "江苏省",
+           "years": [2015, 2016], "year": 2015, "doc_id": "d3", "source": "003.txt"},
+    "zs": {"region": "中山市", "province": "广东省", "years": [2018, 2019], "year": 2019,
+           "doc_id": "d4", "source": "004.txt"},
+}  # fmt: skip
+
+
+def test_filters_where_clause_and_python_test_agree() -> None:
+    f = SearchFilters(region="连云港市", year=2016)
+    assert f.where() == {
+        "$and": [
+            {"$or": [{"region": "连云港市"}, {"parent_region": "连云港市"}, {"province": "连云港市"}]},
+            {"$or": [{"years": {"$contains": 2016}}, {"year": 2016}]},
+        ]
+    }
+    assert [k for k, m in META.items() if f.matches(m)] == ["gy"]
+    assert [k for k, m in META.items() if SearchFilters(region="广东省").matches(m)] == ["yj", "zs"]
+    assert [k for k, m in META.items() if SearchFilters(year=2019).matches(m)] == ["zs"]
+    assert [k for k, m in META.items() if SearchFilters(doc="000.txt").matches(m)] == ["yj"]
+    assert SearchFilters().where() is None and not SearchFilters()
+
+
+def test_boosts_region_and_year() -> None:
+    b = Boosts(regions=("阳江市",), years=(2017,))
+    assert boost_for(META["yj"], "至2017年底，推动建立省级孵化器3个", b, 0.15, 0.08) == pytest.approx(0.23)
+    assert boost_for(META["yj"], "no year here", b, 0.15, 0.08) == pytest.approx(0.15)
+    assert boost_for(META["zs"], "no year here", b, 0.15, 0.08) == 0.0
+    assert boost_for(META["gy"], "x", Boosts(regions=("连云港市",)), 0.15, 0.08) == pytest.approx(0.15)
+
+
+# --- the searcher over in-memory stand-ins ------------------------------------------------
+
+
+class MemoryStore:
+    """Just what HybridSearcher reads from a PolicyStore."""
+
+    def __init__(self, chunks: list[StoredChunk], embeddings: HashEmbeddings) -> None:
+        self.chunks = chunks
+        self.vectors = {c.id: embeddings.embed_documents([c.text])[0] for c in chunks}
+        self.gen = 1
+        self.wheres: list[Any] = []
+
+    def generation(self) -> str:
+        return str(self.gen)
+
+    def iter_chunks(self):
+        return iter(self.chunks)
+
+    def list_documents(self) -> list[dict[str, Any]]:
+        docs: dict[str, dict[str, Any]] = {}
+        for c in self.chunks:
+            docs.setdefault(c.metadata["doc_id"], dict(c.metadata))
+        return list(docs.values())
+
+    def dense_search(self, vec, k, where=None):
+        self.wheres.append(where)
+        allowed = [c for c in self.chunks if where is None or SearchFilters(**_filters_of(where)).matches(c.metadata)]
+        sims = [(c, sum(a * b for a, b in zip(vec, self.vectors[c.id]))) for c in allowed]
+        return sorted(sims, key=lambda x: -x[1])[:k]
+
+
+def _filters_of(where: dict[str, Any]) -> dict[str, Any]:
+    """Read back the filters the searcher put into a where-clause (test helper)."""
+    out: dict[str, Any] = {}
+    clauses = where.get("$and", [where])
+    for c in clauses:
+        first = c["$or"][0]
+        if "region" in first:
+            out["region"] = first["region"]
+        elif "years" in first:
+            out["year"] = first["years"]["$contains"]
+        elif "doc_id" in first:
+            out["doc"] = first["doc_id"]
+    return out
+
+
+class SubstringLexical:
+    """Counts query characters' bigrams in a chunk: a monotone stand-in for BM25."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.calls: list[tuple[str, int, set[str] | None]] = []
+
+    def search(self, query: str, k: int, allowed_ids: set[str] | None):
+        self.calls.append((query, k, allowed_ids))
+        q = bigrams(query)
+        out = []
+        for c in self.store.chunks:
+            if allowed_ids is not None and c.id not in allowed_ids:
+                continue
+            score = float(len(q & bigrams(c.text)))
+            if score > 0:
+                out.append((c.id, score))
+        return sorted(out, key=lambda x: -x[1])[:k]
+
+
+def _chunk(cid: str, text: str, key: str, **extra: Any) -> StoredChunk:
+    meta = dict(META[key], title=f"title {key}", section="一、", start=0, end=len(text), **extra)
+    return StoredChunk(cid, text, meta)
+
+
+@pytest.fixture()
+def searcher() -> HybridSearcher:
+    emb = HashEmbeddings()
+    chunks = [
+        _chunk("yj-1", "2015年全市专利申请量达1724件，同比增长25.56%，其中发明专利76件。", "yj"),
+        _chunk("yj-2", "至2017年底，要推动建立省级孵化器3个，省众创空间2个。", "yj"),
+        _chunk("gy-1", "全年专利授权697件，其中，发明专利授权36件。", "gy"),
+        _chunk("gy-2", "发放“苏科贷”贷款1000万元。", "gy"),
+        _chunk("zs-1", "2018年全市发明专利申请量8165件，同比增长5%。", "zs"),
+        _chunk("zs-2", "转载：2018年全市发明专利申请量8165件，同比增长5%。", "zs"),
+    ]
+    store = MemoryStore(chunks, emb)
+    return HybridSearcher(store, emb, SubstringLexical(store), RetrievalSettings())
+
+
+def test_search_ranks_fuses_and_collapses(searcher: HybridSearcher) -> None:
+    hits = searcher.search("发明专利申请量", k=5)
+    ids = [h.id for h in hits]
+    assert ids[0] in ("zs-1", "yj-1")
+    assert not {"zs-1", "zs-2"} <= set(ids), "the reposted duplicate must be collapsed"
+    for h in hits:
+        assert {"dense", "lexical", "boost", "fused"} <= set(h.scores)
+        assert h.score == pytest.approx(h.scores["fused"] + h.scores["boost"])
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_explicit_filter_applies_to_both_sides(searcher: HybridSearcher) -> None:
+    hits = searcher.search("专利", k=5, filters=SearchFilters(region="连云港市"))
+    assert {h.id for h in hits} <= {"gy-1", "gy-2"} and hits
+    _, _, allowed = searcher.lexical.calls[-1]
+    assert allowed == {"gy-1", "gy-2"}
+    assert searcher.store.wheres[-1] == SearchFilters(region="连云港市").where()
+    # a filter nothing matches returns nothing (and does not search)
+    assert searcher.search("专利", filters=SearchFilters(region="深圳市")) == []
+
+
+def test_inferred_region_only_boosts(searcher: HybridSearcher) -> None:
+    plain = searcher.search("专利授权", k=6)
+    boosted = searcher.search("专利授权", k=6, boosts=Boosts(regions=("阳江市",)))
+    assert {h.id for h in boosted} == {h.id for h in plain}, "a boost never removes passages"
+    assert searcher.store.wheres[-1] is None
+    rank = lambda hs, i: [h.id for h in hs].index(i)  # noqa: E731
+    assert rank(boosted, "yj-1") <= rank(plain, "yj-1")
+    assert next(h for h in boosted if h.id == "yj-1").scores["boost"] == pytest.approx(0.15)
+
+
+def test_reranker_reorders_top_hits(searcher: HybridSearcher) -> None:
+    class FakeCrossEncoder:
+        """Scores a pair by whether the passage mentions 苏科贷: deterministic, tiny."""
+
+        def __init__(self) -> None:
+            self.pairs: list[tuple[str, str]] = []
+
+        def predict(self, pairs, **kwargs):
+            self.pairs.extend(pairs)
+            return [1.0 if "苏科贷" in p else 0.0 for _, p in pairs]
+
+    ce = FakeCrossEncoder()
+    searcher.reranker = ce
+    hits = searcher.search("专利 贷款", k=3)
+    assert hits[0].id == "gy-2" and hits[0].scores["rerank"] == 1.0
+    assert ce.pairs and all(q == "专利 贷款" for q, _ in ce.pairs)
+
+
+def test_empty_store_raises_with_hint() -> None:
+    emb = HashEmbeddings()
+    store = MemoryStore([], emb)
+    s = HybridSearcher(store, emb, SubstringLexical(store), RetrievalSettings())
+    with pytest.raises(EmptyStoreError) as err:
+        s.search("专利")
+    assert "policyqa ingest" in err.value.hint
+
+
+def test_catalog_follows_store_generation(searcher: HybridSearcher) -> None:
+    cat = searcher.catalog()
+    assert searcher.catalog() is cat
+    searcher.store.chunks.append(_chunk("zs-3", "科技贷款累计突破60亿元。", "zs"))
+    searcher.store.gen += 1
+    assert "zs-3" in searcher.catalog().texts
+    assert searcher.catalog().doc_freq("专利") == 4  # yj-1, gy-1, zs-1, zs-2
+
+
+def test_retriever_returns_documents_with_metadata(searcher: HybridSearcher) -> None:
+    retriever = PolicyRetriever(searcher=searcher, k=2)
+    docs = retriever.invoke("苏科贷贷款", region="赣榆区")
+    assert len(docs) <= 2 and docs[0].metadata["chunk_id"] == "gy-2"
+    p = passage_from_document(docs[0])
+    assert (p.source, p.region, p.parent_region, p.years) == ("003.txt", "赣榆区", "连云港市", [2015, 2016])
+    assert p.text == "发放“苏科贷”贷款1000万元。" and math.isfinite(p.score)
+    back = passage_from_document(document_from_passage(p))
+    assert back == p
