@@ -8,46 +8,10 @@ import pytest
 
 from common.errors import EmbedderMismatchError, EmptyStoreError
 from common.settings import Settings
-from ingest.models import Chunk, DocumentMeta, Record
-from tests.fakes import HashEmbeddings
+from ingest.models import Record
+from tests.fakes import HashEmbeddings, commit, make_chunks, make_meta
 from vectorstore.base import PolicyStore
 from vectorstore.chroma_store import ChromaStore, doc_key_of, open_store, text_hash
-
-
-def make_meta(doc_id: str, content: str, **kw) -> DocumentMeta:
-    base = dict(
-        doc_id=doc_id,
-        source=f"{doc_id}.txt",
-        path=f"/data/{doc_id}.txt",
-        title=f"标题{doc_id}",
-        issuer="阳江市科学技术局",
-        region="阳江市",
-        parent_region=None,
-        province="广东省",
-        date="2016-04-25",
-        years=[2015, 2016],
-        doc_type="总结+计划",
-        content_hash=text_hash(content) + "0" * 40,
-        format="txt",
-        encoding="utf-8",
-        header={"来源": "阳江市科学技术局"},
-    )
-    base.update(kw)
-    return DocumentMeta(**base)
-
-
-def make_chunks(texts: list[str]) -> list[Chunk]:
-    out, pos = [], 0
-    for i, t in enumerate(texts):
-        out.append(Chunk(text=t, start=pos, end=pos + len(t), section="一、总体情况", index=i, tokens=len(t)))
-        pos += len(t)
-    return out
-
-
-def commit(store: ChromaStore, emb: HashEmbeddings, meta: DocumentMeta, texts: list[str], records=()):
-    chunks = make_chunks(texts)
-    store.commit_document(meta, chunks, emb.embed_documents(texts), records)
-    return chunks
 
 
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""LexicalIndex over a real local Chroma store: search, filters, following the store, cache."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from common.settings import Settings
+from tests.fakes import HashEmbeddings, commit, make_meta
+from vectorstore.chroma_store import ChromaStore, doc_key_of, open_store
+from vectorstore.lexical import LexicalIndex
+
+YJ = ["阳江市新增省级孵化器2家。", "高新技术企业达到19家。", "2015年专利申请量达1724件。"]
+ZS = ["中山市对科技型中小企业发放科技创新券。", "专利质押融资贴息比例为50%。"]
+JM = ["江门市到2017年新型研发机构达到10家。", "与浪潮集团合作建设珠西数谷。"]
+
+
+@pytest.fixture
+def emb() -> HashEmbeddings:
+    return HashEmbeddings()
+
+
+@pytest.fixture
+def store(tmp_path: Path, emb: HashEmbeddings) -> ChromaStore:
+    s = open_store(Settings(home=tmp_path / "store"), emb, create=True)
+    commit(s, emb, make_meta("yj", "".join(YJ)), YJ)
+    commit(s, emb, make_meta("zs", "".join(ZS), region="中山市"), ZS)
+    return s
+
+
+def source_of(store: ChromaStore, chunk_id: str) -> str:
+    return store.get_chunks([chunk_id])[0].metadata["doc_id"]
+
+
+def test_search_finds_keywords_and_numbers(store: ChromaStore):
+    index = LexicalIndex(store)
+    hits = index.search("中山的创新券", k=3)
+    assert hits and store.get_chunks([hits[0][0]])[0].text == ZS[0]
+    assert hits == sorted(hits, key=lambda h: -h[1])
+    assert store.get_chunks([index.search("1724件", k=1)[0][0]])[0].text == YJ[2]
+    assert store.get_chunks([index.search("50%", k=1)[0][0]])[0].text == ZS[1]
+    assert index.search("", k=3) == [] and index.search("？？", k=3) == []
+    assert index.search("深圳量子计算", k=3) == []  # nothing shared: no zero-score filler
+
+
+def test_allowed_ids_filter_after_scoring(store: ChromaStore):
+    index = LexicalIndex(store)
+    yj_ids = {c.id for c in store.iter_chunks() if c.metadata["doc_id"] == "yj"}
+    # The best match overall is in zs; filtered to yj, the yj chunk still comes back.
+    hits = index.search("科技型中小企业 孵化器", k=1, allowed_ids=yj_ids)
+    assert [source_of(store, cid) for cid, _ in hits] == ["yj"]
+    assert index.search("创新券", k=5, allowed_ids=set()) == []
+
+
+def test_index_follows_added_updated_and_removed_documents(store: ChromaStore, emb: HashEmbeddings):
+    index = LexicalIndex(store)
+    assert index.size == 5
+    assert index.search("珠西数谷", k=3) == []
+    commit(store, emb, make_meta("jm", "".join(JM)), JM)  # added
+    assert index.size == 7
+    assert source_of(store, index.search("珠西数谷", k=1)[0][0]) == "jm"
+    new_yj = ["阳江市新增众创空间3家。"]
+    commit(store, emb, make_meta("yj", "".join(new_yj)), new_yj)  # updated
+    assert index.search("1724", k=3) == []
+    hit = index.search("众创空间", k=1)[0][0]
+    assert hit.startswith(doc_key_of(make_meta("yj", "".join(new_yj))))
+    store.delete_document("zs")  # removed
+    assert index.search("创新券", k=3) == []
+    assert index.size == 3
+    assert index.builds == 4
+
+
+def test_cache_on_disk_is_keyed_by_generation(store: ChromaStore, emb: HashEmbeddings):
+    first = LexicalIndex(store)
+    first.search("孵化器", k=1)
+    assert first.builds == 1
+    cache = store.home / "lexical"
+    assert [p.name.split("-")[0] for p in cache.iterdir()] == [store.generation()]
+    second = LexicalIndex(store)  # another process, same generation: loads, does not rebuild
+    assert second.search("孵化器", k=1) == first.search("孵化器", k=1)
+    assert second.builds == 0 and second.cache_loads == 1
+    commit(store, emb, make_meta("jm", "".join(JM)), JM)
+    second.search("孵化器", k=1)
+    assert second.builds == 1
+    assert len(list(cache.iterdir())) == 1  # the stale generation was pruned
+
+
+def test_damaged_cache_is_rebuilt(store: ChromaStore):
+    LexicalIndex(store).search("孵化器", k=1)
+    for f in (store.home / "lexical").rglob("*.npy"):
+        f.write_bytes(b"junk")
+    index = LexicalIndex(store)
+    assert index.search("孵化器", k=1)
+    assert index.builds == 1
+
+
+def test_empty_store(tmp_path: Path, emb: HashEmbeddings):
+    s = open_store(Settings(home=tmp_path / "s"), emb, create=True)
+    assert LexicalIndex(s).search("孵化器", k=5) == []
+
+
+def test_concurrent_readers_agree(store: ChromaStore):
+    index = LexicalIndex(store)
+    queries = ["孵化器", "创新券", "1724", "50%", "高新技术企业"] * 8
+    expected = [index.search(q, k=3) for q in queries]
+    fresh = LexicalIndex(store)  # concurrent first use: one build, same answers
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: fresh.search(q, k=3), queries))
+    assert got == expected
+    assert fresh.builds + fresh.cache_loads == 1
