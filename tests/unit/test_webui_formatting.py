@@ -1,0 +1,106 @@
+"""Answer, citation and passage formatting for the chat (pure functions, no gradio)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import Answer, Citation, SentenceCheck
+from webui import formatting as fmt
+from webui_fakes import YJ_TEXT, found_answer, not_found_answer, passage
+
+
+def test_found_answer_links_each_valid_marker_to_its_turn_and_lists_sources():
+    html = fmt.answer_html(found_answer("q"), turn=3)
+    assert 'href="#pq-cite-3-1"' in html
+    assert "pq-notfound" not in html and fmt.NOT_FOUND_BADGE not in html
+    # the source list names the document, region, date and section
+    assert "来源" in html and "《阳江市科技创新工作情况》" in html
+    assert "阳江市 · 2016-04-25 · 二、2016年工作计划" in html
+
+
+def test_marker_without_a_citation_stays_plain_text():
+    a = found_answer("q")
+    a.answer += " 另见[7]"
+    html = fmt.answer_html(a, turn=0)
+    assert "[7]" in html and "#pq-cite-0-7" not in html
+
+
+def test_not_found_answer_has_badge_frame_and_nearest_passages_as_references():
+    a = not_found_answer("深圳2019年的创新券额度是多少？")
+    html = fmt.answer_html(a, turn=1)
+    assert 'class="pq-answer pq-notfound"' in html
+    assert f'<span class="pq-badge">{fmt.NOT_FOUND_BADGE}</span>' in html
+    assert "最接近的段落（仅供参考）" in html
+    views = fmt.citation_views(a)
+    assert [v.nearest for v in views] == [True]
+    assert views[0].label().startswith("参考[1]")
+
+
+def test_corpus_and_question_text_is_escaped():
+    a = found_answer("q")
+    a.answer = "<script>alert(1)</script> 见[1]"
+    a.citations[0].passage.title = "<b>标题</b>"
+    html = fmt.answer_html(a, turn=0)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>标题</b>" not in html
+    viewer = fmt.passage_html(fmt.citation_views(a)[0])
+    assert "<b>" not in viewer and "&lt;b&gt;" in viewer
+
+
+def test_unverified_llm_sentences_are_listed():
+    a = found_answer("q")
+    a.checks = [SentenceCheck("省级孵化器5个[1]", [1], False, ["数字 5 不在引用段落中"]), SentenceCheck("ok", [1], True)]
+    html = fmt.answer_html(a, turn=0)
+    assert "pq-unverified" in html and "数字 5 不在引用段落中" in html and "ok（" not in html
+
+
+def test_plain_text_for_copy_has_answer_and_sources_without_markup():
+    text = fmt.answer_plain_text(found_answer("q"))
+    assert "<" not in text and "省级孵化器3个" in text
+    assert "[1] 《阳江市科技创新工作情况》（阳江市，2016-04-25）" in text
+    assert text.splitlines()[-1].endswith("000_yangjiang.txt")
+
+
+def test_passage_viewer_shows_metadata_and_marks_the_quote():
+    a = found_answer("q")
+    viewer = fmt.passage_html(fmt.citation_views(a)[0])
+    for needle in ("阳江市科技创新工作情况", "阳江市", "2016-04-25", "（四）建立孵化服务体系", "000_yangjiang.txt"):
+        assert needle in viewer
+    marked = re.findall(r"<mark[^>]*>(.*?)</mark>", viewer)
+    assert marked == ["至2017年底，要推动建立省级孵化器3个，省众创空间2个。"]
+
+
+def test_quote_found_despite_full_width_digits_and_whitespace():
+    text = "其中：至２０１７年底，要推动建立省级\n孵化器３个。其他内容。"
+    spans = fmt.quote_spans(text, "至2017年底，要推动建立省级孵化器3个。")
+    assert len(spans) == 1
+    a, b = spans[0]
+    assert text[a:b] == "至２０１７年底，要推动建立省级\n孵化器３个。"
+
+
+def test_quote_of_several_sentences_marks_each_found_sentence():
+    text = "甲句子在这里。乙句子在那里。丙句子不相干。"
+    spans = fmt.quote_spans(text, "甲句子在这里。丙句子不相干。")
+    assert [text[a:b] for a, b in spans] == ["甲句子在这里。", "丙句子不相干。"]
+
+
+def test_no_quote_no_mark_and_empty_viewer_prompt():
+    assert "<mark" not in fmt.highlight_html(YJ_TEXT, "")
+    assert "<mark" not in fmt.highlight_html(YJ_TEXT, "完全不在文中的一句话。")
+    assert "点击回答中的 [n]" in fmt.passage_html(None)
+
+
+def test_cite_keys_round_trip():
+    assert fmt.parse_cite_key("2:1") == (2, 1)
+    assert fmt.parse_cite_key(fmt.cite_anchor(4, 12)) == (4, 12)
+    assert fmt.parse_cite_key("x") is None and fmt.parse_cite_key("") is None
+
+
+def test_error_bubble_shows_message_and_hint():
+    html = fmt.error_html("问题为空", "请输入一个问题")
+    assert "pq-error" in html and "问题为空" in html and "提示：请输入一个问题" in html
+
+
+def test_resolved_follow_up_is_shown():
+    a = Answer("那中山呢？", "…[1]", False, [Citation(1, passage(), "")], resolved_question="中山2016年建几个省级孵化器？")
+    assert "理解为：中山2016年建几个省级孵化器？" in fmt.answer_html(a, 0)

@@ -1,0 +1,182 @@
+"""What the web UI asks of PolicyQA, in one place, over the services ``build_services`` composed.
+
+The tabs talk to this class only, so how the services are composed (assistant/services.py) is
+known here and nowhere else in the UI. No gradio here: the tabs turn results and
+:class:`PolicyQAError` into components and messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.models import Answer
+from common.errors import EmptyStoreError, PolicyQAError
+from common.settings import Settings
+from webui.feedback import FeedbackLog
+from webui.uploads import FileProblem, stage_uploads
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class FilterOptions:
+    """Choices for the chat filters, read from the documents in the store."""
+
+    regions: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    # (label, doc value passed to QAService as ``doc``)
+    documents: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class IngestOutcome:
+    """Per-file result of an upload: what the Documents tab shows."""
+
+    rows: list[dict[str, str]]  # file, status, reason, hint
+    counts: dict[str, int]  # status -> number of files
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.rows if r["status"] == "failed")
+
+
+class Backend:
+    """The UI's view of the composed services (question answering, store, ingest, eval ...)."""
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self.settings: Settings = services.settings
+        self.feedback = FeedbackLog(Path(self.settings.home))
+        # Ingest and delete change the store; one at a time, whatever the queue allows.
+        self._write_lock = threading.Lock()
+
+    # --- answering ------------------------------------------------------------------------
+    @property
+    def qa(self) -> Any:
+        return self.services.qa
+
+    def ask(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        doc: str | None = None,
+        k: int | None = None,
+        history: list[Answer] | None = None,
+    ) -> Answer:
+        return self.qa.ask(question, region=region, year=year, doc=doc, k=k, history=history)
+
+    def stream(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        doc: str | None = None,
+        history: list[Answer] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces, then the final :class:`Answer`."""
+        yield from self.qa.stream(question, region=region, year=year, doc=doc, history=history)
+
+    # --- documents ------------------------------------------------------------------------
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Committed documents with metadata and chunk counts; empty when nothing is ingested."""
+        try:
+            docs = self.store.list_documents()
+        except EmptyStoreError:
+            return []
+        return sorted(docs, key=lambda d: (d.get("source") or "", d.get("doc_id") or ""))
+
+    def filter_options(self) -> FilterOptions:
+        docs = self.documents()
+        regions: set[str] = set()
+        years: set[int] = set()
+        for d in docs:
+            for key in ("region", "parent_region"):
+                if d.get(key):
+                    regions.add(str(d[key]))
+            years.update(int(y) for y in d.get("years") or [])
+        documents = [
+            (f"《{d.get('title') or d.get('source')}》 {d.get('source', '')}".strip(), str(d.get("source")))
+            for d in docs
+        ]
+        return FilterOptions(sorted(regions), sorted(years), documents)
+
+    def delete_document(self, doc_id: str) -> dict[str, Any]:
+        """Remove a document (and its uploaded copy, if it came from the browser)."""
+        with self._write_lock:
+            doc = self.store.get_document(doc_id)
+            if doc is None:
+                raise PolicyQAError(
+                    f"没有 ID 为 {doc_id} 的文件", hint="刷新文件列表后再选择要删除的文件"
+                )
+            self.store.delete_document(doc_id)
+            path = Path(doc.get("path") or "")
+            uploads = (Path(self.settings.home) / "uploads").resolve()
+            try:
+                if path.is_file() and path.resolve().parent == uploads:
+                    path.unlink()
+            except OSError:
+                pass  # the document is gone from the store; a stale copy is harmless
+            return doc
+
+    def ingest_uploads(
+        self, files: list[str | Path], progress: ProgressFn | None = None
+    ) -> IngestOutcome:
+        """Stage uploads in the store and ingest them; every file gets a row in the outcome."""
+        staged, refused = stage_uploads(files, Path(self.settings.home), self.settings.server.max_upload_mb)
+        rows = [_problem_row(p) for p in refused]
+        if staged:
+            with self._write_lock:
+                report = self._ingest(staged, progress)
+            rows += _report_rows(report, staged)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        return IngestOutcome(rows, counts)
+
+    def _ingest(self, paths: list[Path], progress: ProgressFn | None) -> Any:
+        from ingest.pipeline import ingest_paths
+
+        return ingest_paths(
+            paths,
+            self.settings,
+            self.store,
+            self.services.embeddings,
+            prune=False,
+            progress=progress,
+        )
+
+
+def _problem_row(p: FileProblem) -> dict[str, str]:
+    return {"file": p.name, "status": "failed", "reason": p.reason, "hint": p.hint}
+
+
+def _report_rows(report: Any, staged: list[Path]) -> list[dict[str, str]]:
+    """One row per staged file from an ``IngestReport``."""
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in getattr(report, "files", []) or []:
+        name = Path(str(getattr(item, "path", "") or getattr(item, "source", ""))).name
+        seen.add(name)
+        rows.append(
+            {
+                "file": name,
+                "status": str(getattr(item, "status", "")),
+                "reason": str(getattr(item, "reason", "") or getattr(item, "message", "") or ""),
+                "hint": str(getattr(item, "hint", "") or ""),
+            }
+        )
+    for p in staged:
+        if p.name not in seen:
+            rows.append({"file": p.name, "status": "unknown", "reason": "", "hint": ""})
+    return rows
