@@ -1,0 +1,102 @@
+"""The heading markers of Chinese official documents, shared by cleaning and chunking.
+
+一、  （一）/(一)  1. / 1．  1、  （1）/(1)  ①  第X条  第X章/节/部分. A heading may be a line of
+its own ("一、科技创新基本情况") or open a paragraph ("(一)制定完善…政策体系。根据…"); both
+start a section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+
+# Order matters only for matching; the nesting of levels is decided per document.
+_MARKERS: tuple[tuple[str, str], ...] = (
+    ("chapter", rf"第[{_CN_NUM}\d]{{1,4}}(?:章|部分|节|篇)"),
+    ("article", rf"第[{_CN_NUM}\d]{{1,4}}条"),
+    ("cn", r"[一二三四五六七八九十]{1,3}[、．.](?![\d])"),
+    ("cn_paren", r"[（(][一二三四五六七八九十]{1,3}[）)]"),
+    ("num_paren", r"[（(]\d{1,2}[）)]"),
+    ("num_comma", r"\d{1,2}、"),
+    ("num_dot", r"\d{1,2}[．.](?![\d.．%])"),
+    ("circled", r"[\u2460-\u2473]"),
+)
+_MARKER_RE = re.compile(
+    r"^[ \t\u3000\xa0]*(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _MARKERS) + r")"
+)
+
+# A heading title is cut at the first sentence end, and kept to about this many characters.
+TITLE_MAX_CHARS = 30
+_SENTENCE_END = "。！？；!?;"
+_CLAUSE_BREAKS = "，,；;：:、"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading at the start of a line."""
+
+    kind: str  # marker family: cn, cn_paren, num_dot ...
+    marker: str  # as written: "(七)"
+    title: str  # short title after the marker, for section paths
+    whole_line: bool  # the heading is the whole line (no body text after it)
+
+    @property
+    def label(self) -> str:
+        """``marker + title`` with half-width brackets made full-width: "（七）加强知识产权保护"."""
+        return normalize_marker(self.marker) + self.title
+
+
+def normalize_marker(marker: str) -> str:
+    """'(七)' -> '（七）', '1．' -> '1.', '一.' -> '一、'; other markers unchanged."""
+    m = marker.strip(" \t\u3000\xa0")
+    if m[:1] in "(（" and m[-1:] in ")）":
+        return f"（{m[1:-1]}）"
+    if m.endswith("．"):
+        m = m[:-1] + "."
+    if m[:1] in "一二三四五六七八九十" and m.endswith("."):
+        m = m[:-1] + "、"
+    return m
+
+
+def short_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
+    """The start of ``text`` up to its first sentence end, kept to about ``limit`` characters."""
+    text = text.strip()
+    for i, ch in enumerate(text):
+        if ch in _SENTENCE_END:
+            text = text[:i]
+            break
+    text = text.rstrip(_CLAUSE_BREAKS + " ")
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(c) for c in _CLAUSE_BREAKS)
+    if cut >= 8:
+        return head[:cut]
+    return head + "…"
+
+
+def match_heading(line: str) -> Heading | None:
+    """The heading a line starts with, or None. ``line`` is one line (no newline)."""
+    m = _MARKER_RE.match(line)
+    if not m:
+        return None
+    kind = m.lastgroup or ""
+    marker = m.group(kind)
+    rest = line[m.end():].strip(" \t\u3000\xa0")
+    if not rest or not re.match(r"[\w“\"《「『（(【]", rest):
+        return None  # "1." alone, or "1.5" style numbers are not headings
+    title = short_title(rest)
+    if not title:
+        return None
+    # A whole-line heading: short, and no sentence inside it (at most a final 。).
+    body = rest.rstrip("。.；;：: ")
+    whole = len(rest) <= 50 and not any(c in body for c in _SENTENCE_END)
+    return Heading(kind=kind, marker=marker, title=title, whole_line=whole)
+
+
+def is_heading_line(line: str) -> bool:
+    """True for a line that is only a heading ("一、科技创新基本情况")."""
+    h = match_heading(line)
+    return bool(h and h.whole_line)
