@@ -1,0 +1,165 @@
+"""Support measures: 创新券, 贷款贴息, 风险补偿, 专利质押融资, 科技保险补助, 加计扣除 …
+
+One record per sentence and measure. A measure is a named instrument; generic phrases
+("加大扶持力度", "财政补助政策") are not. Its benefit is the first amount or ratio written after
+the measure's name and before the next measure's ("补贴支出费用的50%", "6360万元"); its
+conditions are the groups the sentence names (科技型中小微企业, 入池企业 …); its status is
+'planned' in plan parts of a report or with a future cue, else 'implemented'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.models import Record
+from ingest.records_text import Compact, DocContext, Sentence
+
+
+@dataclass(frozen=True)
+class MeasureType:
+    name: str
+    pattern: re.Pattern[str]
+
+
+def _m(name: str, pattern: str) -> MeasureType:
+    return MeasureType(name, re.compile(pattern))
+
+
+# Ordered: a span matched by an earlier type is not matched again by a later one, so
+# "科技成果转化风险补偿资金专项贷款(苏科贷)" is 苏科贷 and "知识产权质押融资贷款风险补偿办法"
+# is 专利质押融资, not 风险补偿.
+MEASURE_TYPES: tuple[MeasureType, ...] = (
+    _m("苏科贷", r"(?:江苏省)?科技成果转化风险补偿资金专项贷款\(?苏科贷\)?|苏科贷"),
+    _m("专利质押融资", r"(?:专利|知识产权)质押(?:融资)?(?:贷款)?(?:风险补偿(?:资金|办法)?)?"),
+    _m("科技保险补助", r"科技保险"),
+    _m("贷款贴息", r"贴息"),
+    _m("风险补偿", r"风险补偿|风险准备金"),
+    _m("引导基金", r"(?:创新创业投资|创新创业|产业金融|创业投资|政府)?引导基金"),
+    _m("创业投资基金", r"风险投资基金|风投基金|孵化基金|创业投资基金|天使投资基金"),
+    _m("创新券", r"(?:科技)?创新券"),
+    _m("研发费用加计扣除", r"加计(?:扣除|抵扣)"),
+    _m("高企补助", r"(?:高企|高新技术企业)(?:认定)?(?:补助|奖励)"),
+    _m("孵化器补助", r"孵化器(?:财政资金)?后?补助"),
+    _m("创新后补助", r"创新后补助|财政后补助|研发后补助"),
+    _m("新型研发机构经费支持", r"新型研发机构(?:给予)?经费支持|新型研发机构专项资金|新型研发机构(?:建设)?补助"),
+    _m("技术交易补助", r"技术交易[^,;。]{0,10}补助|支持技术交易"),
+    _m("租金减免", r"租金[^,;。]{0,6}减免"),
+    _m("专利资助", r"专利资助"),
+    _m("知识产权专项资金", r"知识产权专项资金"),
+    _m("研发准备金", r"研发准备金"),
+    _m(
+        "人才扶持",
+        r"人才计划|人才政策|人才引进政策|英才计划|特支计划|人才振兴计划|人才引进培养|引才|入学加分",
+    ),
+)
+MEASURE_NAMES: tuple[str, ...] = tuple(dict.fromkeys([*(t.name for t in MEASURE_TYPES), "科技项目资助"]))
+
+# Project funding with an amount: "支持资金1150万元", "安排扶持资金10350万元". With 人才 in the
+# sentence it is talent support ("6人获省扶持资金125万元").
+_FUNDING = re.compile(r"(?:扶持|支持|资助)资金(?=\d)")
+
+_BENEFIT = re.compile(
+    r"(?:补贴|补助|资助|奖励|贴息)[^,;。]{0,10}?\d+(?:\.\d+)?%"
+    r"|(?:每年|每家|每项|最高|共计|合计|累计)?(?:补助|资助|奖励|给予)?\d+(?:\.\d+)?(?:万元|亿元|元)"
+    r"|\d+(?:\.\d+)?%"
+)
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?(?:万元|亿元|元|%)")
+
+GROUPS: tuple[str, ...] = (
+    "科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "中小微企业",
+    "小微企业", "中小企业", "高新技术企业", "高企", "入池企业", "在孵企业", "孵化器",
+    "新型研发机构", "研发机构", "高层次人才", "领军人才", "科技人才", "技术人员", "高等学校",
+    "高校", "科研机构", "科研院所", "科技企业", "创新团队", "科研团队", "规上企业", "骨干企业",
+)
+_GROUPS = re.compile("|".join(sorted(GROUPS, key=len, reverse=True)))
+# "对新认定的省、市级新型研发机构给予…", "对进入…载体的中小微企业…": who exactly qualifies.
+_TARGETED = re.compile(r"对((?:新认定|进入|符合|经认定)[^,;。《》]{1,24}?(?:企业|机构|人才|人员|团队))")
+_PLAN_CUE = re.compile(r"力争|争取(?!了)|年内|拟|将|继续|研究设立|制定|推广|探索")
+
+
+def extract_measures(ctx: DocContext, sentences: Iterable[Sentence]) -> list[Record]:
+    """Measure records of the given (lead-merged) sentences."""
+    records: list[Record] = []
+    for sentence in sentences:
+        records.extend(_sentence_measures(ctx, sentence))
+    return records
+
+
+def _find(text: str) -> list[tuple[str, int, int]]:
+    """(measure, start, end) in text order; earlier types own their spans."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[str, int, int]] = []
+    for t in MEASURE_TYPES:
+        for m in t.pattern.finditer(text):
+            s, e = m.span()
+            if e > s and all(e <= ts or s >= te for ts, te in taken):
+                taken.append((s, e))
+                found.append((t.name, s, e))
+    for m in _FUNDING.finditer(text):
+        s, e = m.span()
+        if all(e <= ts or s >= te for ts, te in taken):
+            name = "人才扶持" if "人才" in text else "科技项目资助"
+            found.append((name, s, e))
+    found.sort(key=lambda f: f[1])
+    return found
+
+
+def _sentence_measures(ctx: DocContext, sentence: Sentence) -> list[Record]:
+    c = Compact.of(sentence.text)
+    text = c.text
+    hits = _find(text)
+    if not hits:
+        return []
+    mode = ctx.mode(sentence.start)
+    if mode == "plan":
+        status = "planned"
+    elif mode == "report":
+        status = "implemented"
+    else:
+        status = "planned" if _PLAN_CUE.search(text) else "implemented"
+    conditions = _conditions(text)
+    records: list[Record] = []
+    seen: set[str] = set()
+    for i, (name, s, e) in enumerate(hits):
+        if name in seen:
+            continue
+        seen.add(name)
+        # the benefit lies after this mention and before the next mention of another measure
+        stop = next((hs for hn, hs, _ in hits[i + 1 :] if hn != name), len(text))
+        window = text[e:stop]
+        benefit_m = _BENEFIT.search(window)
+        benefit = benefit_m.group(0) if benefit_m else None
+        amounts = [m.group(0) for m in _AMOUNT.finditer(window)]
+        records.append(
+            Record(
+                kind="measure",
+                sentence=sentence.text,
+                section=ctx.section(sentence.start),
+                start=sentence.start,
+                end=sentence.end,
+                fields={
+                    "measure": name,
+                    "keyword": text[s:e],
+                    "benefit": benefit,
+                    "amounts": amounts,
+                    "conditions": conditions,
+                    "status": status,
+                },
+            )
+        )
+    return records
+
+
+def _conditions(text: str) -> list[str]:
+    """Groups the sentence addresses: named groups first, then "对新认定的…机构" phrases."""
+    out: list[str] = []
+    for m in _GROUPS.finditer(text):
+        if m.group(0) not in out:
+            out.append(m.group(0))
+    for m in _TARGETED.finditer(text):
+        phrase = m.group(1)
+        if phrase not in out:
+            out.append(phrase)
+    return out[:6]
