@@ -67,7 +67,7 @@ class Backend:
         year: int | None = None,
         doc: str | None = None,
         k: int | None = None,
-        history: list[Answer] | None = None,
+        history: list[tuple[str, Answer]] | None = None,
     ) -> Answer:
         return self.qa.ask(question, region=region, year=year, doc=doc, k=k, history=history)
 
@@ -78,7 +78,7 @@ class Backend:
         region: str | None = None,
         year: int | None = None,
         doc: str | None = None,
-        history: list[Answer] | None = None,
+        history: list[tuple[str, Answer]] | None = None,
     ) -> Iterator[str | Answer]:
         """Text pieces, then the final :class:`Answer`."""
         yield from self.qa.stream(question, region=region, year=year, doc=doc, history=history)
@@ -153,8 +153,83 @@ class Backend:
             self.store,
             self.services.embeddings,
             prune=False,
-            progress=progress,
+            progress=_progress_adapter(progress) if progress else None,
         )
+
+    # --- evaluation (assistant/eval, issue 6) ---------------------------------------------
+    def run_eval(
+        self,
+        questions_path: str | Path,
+        *,
+        k: int,
+        baselines: list[str],
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Any:
+        """Run a question set through PolicyQA (and baselines) over this app's services.
+
+        Returns ``assistant.eval.runner.EvalRun``; the Evaluation tab renders it with the eval
+        package's own report functions.
+        """
+        from assistant.eval.answerers import PolicyQAAnswerer
+        from assistant.eval.questions import load_questions
+        from assistant.eval.runner import run_eval
+
+        qset = load_questions(questions_path)
+        answerers: list[Any] = [PolicyQAAnswerer(self.qa, settings=self.settings)]
+        answerers += [self._baseline(name) for name in baselines]
+        return run_eval(
+            qset.questions,
+            answerers,
+            k=k,
+            progress=(lambda name, done, total, _r: progress(name, done, total)) if progress else None,
+            questions_path=Path(questions_path).name,
+            problems=[str(p) for p in qset.problems],
+        )
+
+    def _baseline(self, name: str) -> Any:
+        """The eval baselines over the same store and embedder (as ``policyqa eval --compare``)."""
+        from assistant.eval import baselines as b
+
+        if name == "bm25":
+            return b.Bm25Answerer(b.store_chunks(self.store))
+        if name == "naive":
+            index = b.NaiveIndex(
+                b.naive_directory(self.settings.home),
+                b.store_files(self.store),
+                self.services.embeddings,
+                reader=b.loader_reader(self.settings.ingest),
+            )
+            index.ensure()
+            return b.NaiveAnswerer(index)
+        raise PolicyQAError(f"unknown baseline {name!r}", hint="choose bm25 or naive")
+
+
+def _progress_adapter(progress: ProgressFn) -> Callable[[Any], None]:
+    """``IngestProgress`` events -> one fraction for a progress bar.
+
+    Reading files takes the first 10 %, embedding (the slow part: ~6 chunks/s) up to 95 %,
+    committing the rest.
+    """
+
+    def on_event(p: Any) -> None:
+        stage = getattr(p, "stage", "")
+        files_total = max(1, int(getattr(p, "files_total", 0) or 0))
+        chunks_total = int(getattr(p, "chunks_total", 0) or 0)
+        if stage == "prepare":
+            frac = 0.10 * p.files_done / files_total
+            desc = f"读取文件 {p.files_done}/{files_total} {p.current}".strip()
+        elif stage == "embed":
+            frac = 0.10 + 0.85 * (p.chunks_done / chunks_total if chunks_total else 1.0)
+            desc = f"向量化 {p.chunks_done}/{chunks_total} 段 {p.current}".strip()
+        elif stage == "commit":
+            frac = 0.95
+            desc = f"写入 {p.current}".strip()
+        else:
+            frac = 1.0
+            desc = "完成"
+        progress(frac, desc)
+
+    return on_event
 
 
 def _problem_row(p: FileProblem) -> dict[str, str]:
@@ -162,21 +237,29 @@ def _problem_row(p: FileProblem) -> dict[str, str]:
 
 
 def _report_rows(report: Any, staged: list[Path]) -> list[dict[str, str]]:
-    """One row per staged file from an ``IngestReport``."""
+    """One row per staged file from an ``IngestReport`` (lists of ``FileResult`` per status)."""
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
-    for item in getattr(report, "files", []) or []:
-        name = Path(str(getattr(item, "path", "") or getattr(item, "source", ""))).name
-        seen.add(name)
-        rows.append(
-            {
-                "file": name,
-                "status": str(getattr(item, "status", "")),
-                "reason": str(getattr(item, "reason", "") or getattr(item, "message", "") or ""),
-                "hint": str(getattr(item, "hint", "") or ""),
-            }
-        )
+    for status in ("added", "updated", "unchanged", "duplicate", "failed", "removed"):
+        for item in getattr(report, status, []) or []:
+            name = Path(str(item.path or item.source)).name
+            seen.add(name)
+            reason = item.reason or ""
+            if status == "duplicate" and getattr(item, "duplicate_of", None):
+                reason = reason or f"与已收录的 {item.duplicate_of} 内容相同"
+            rows.append({"file": name, "status": status, "reason": reason, "hint": item.hint or ""})
+    for item in getattr(report, "warnings", []) or []:
+        for r in rows:
+            if r["file"] == Path(str(item.path or item.source)).name and not r["reason"]:
+                r["reason"], r["hint"] = item.reason or "", item.hint or ""
     for p in staged:
         if p.name not in seen:
-            rows.append({"file": p.name, "status": "unknown", "reason": "", "hint": ""})
+            rows.append(
+                {
+                    "file": p.name,
+                    "status": "failed",
+                    "reason": "导入结果中没有这个文件",
+                    "hint": "请重新上传；若仍出现请查看服务器日志",
+                }
+            )
     return rows

@@ -61,8 +61,9 @@ class ChatSession:
     messages: list[dict[str, str]] = field(default_factory=list)
     current: int = -1  # the turn whose citations the side panel shows
 
-    def history(self) -> list[Answer]:
-        return [t.answer for t in self.turns if t.answer is not None]
+    def history(self) -> list[tuple[str, Answer]]:
+        """Earlier (question, answer) pairs, as QAService takes them for follow-ups."""
+        return [(t.question, t.answer) for t in self.turns if t.answer is not None]
 
     def views(self, turn: int) -> list[fmt.CitationView]:
         if 0 <= turn < len(self.turns) and self.turns[turn].answer is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from assistant.models import Answer, Citation, Passage
 from common.errors import QuestionError
 from common.settings import Settings
+from vectorstore.base import StoredChunk
 
 DOCS = [
     {
@@ -92,6 +93,9 @@ class FakeQA:
             raise QuestionError("问题为空", hint="请输入一个问题")
         return not_found_answer(question) if "深圳" in question else found_answer(question)
 
+    def retrieve(self, question: str, **kw: Any) -> list[Passage]:
+        return self.ask(question).passages
+
     def stream(self, question: str, **kw: Any) -> Iterator[str | Answer]:
         answer = self.ask(question, **kw)
         for i in range(0, len(answer.answer), 8):
@@ -111,6 +115,12 @@ class FakeStore:
 
     def delete_document(self, doc_id: str) -> None:
         self.docs = [d for d in self.docs if d["doc_id"] != doc_id]
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        texts = {"000_yangjiang.txt": [YJ_TEXT, "2015年全市专利申请量1724件。"], "003_ganyu.txt": ["全年专利授权697件。"]}
+        for d in self.docs:
+            for i, t in enumerate(texts.get(d["source"], [])):
+                yield StoredChunk(f"{d['doc_id']}:{i}", t, {"source": d["source"], "doc_id": d["doc_id"]})
 
 
 @dataclass
