@@ -230,7 +230,9 @@ class ChromaStore:
         d["years"] = list(m.get("years") or [])
         d["header"] = json.loads(m.get("header_json") or "{}")
         d["doc_type"] = m.get("doc_type") or "报告"
-        for key in ("year", "doc_key", "chunk_count", "record_count", "ingested_at", "chars"):
+        for key in (
+            "year", "doc_key", "chunk_count", "record_count", "ingested_at", "chars", "signature",
+        ):
             d[key] = m.get(key)
         return d
 
@@ -354,8 +356,13 @@ class ChromaStore:
         records: Sequence[Record] = (),
         *,
         chars: int | None = None,
+        signature: str | None = None,
     ) -> None:
-        """Write the records, then commit: the manifest upsert makes the version visible."""
+        """Write the records, then commit: the manifest upsert makes the version visible.
+
+        ``signature`` (from the pipeline) changes when anything stored for the document would
+        change; a re-ingest with an equal one is "unchanged".
+        """
         self._stage_records(meta, records)
         values: dict[str, Any] = {f: getattr(meta, f) for f in _DOC_FIELDS if f not in ("doc_id", "years", "header")}
         values.update(
@@ -366,6 +373,7 @@ class ChromaStore:
             record_count=len(records),
             ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             chars=chars,
+            signature=signature,
         )
         values.update(_year_fields(meta.years))
         with _chroma_errors(f"committing {meta.source}", self.where):
@@ -376,6 +384,17 @@ class ChromaStore:
                 metadatas=[_flat(values)],
             )
         self._delete_versions(meta.doc_id, keep=doc_key_of(meta))
+        self._trim_version(doc_key_of(meta), chunk_count, len(records))
+
+    def _trim_version(self, key: str, chunk_count: int, record_count: int) -> None:
+        """Drop chunks/records beyond the committed counts of the same version.
+
+        Only matters when a version is rewritten in place (same content, other chunking or
+        metadata): its chunk ids are reused and a shorter chunk list would leave a tail.
+        """
+        with _chroma_errors("trimming a rewritten version", self.where):
+            self._chunks.delete(where={"$and": [{"doc_key": key}, {"index": {"$gte": chunk_count}}]})
+            self._records.delete(where={"$and": [{"doc_key": key}, {"order": {"$gte": record_count}}]})
 
     def commit_document(
         self,
@@ -398,9 +417,15 @@ class ChromaStore:
 
     def delete_document(self, doc_id: str) -> None:
         """Un-commit first (the document disappears at once), then drop its data."""
+        self.uncommit(doc_id)
+        self._delete_versions(doc_id, keep=None)
+
+    def uncommit(self, doc_id: str) -> None:
+        """Remove a document from the manifest only: invisible at once, its data left for
+        :meth:`collect_garbage` (ingest keeps the vectors of pruned files until the end of a
+        run, so a moved file is re-indexed without embedding it again)."""
         with _chroma_errors("deleting a document", self.where):
             self._docs.delete(ids=[doc_id])
-        self._delete_versions(doc_id, keep=None)
 
     def collect_garbage(self) -> int:
         """Delete chunks and records no committed version owns (an interrupted commit's)."""
