@@ -1,0 +1,356 @@
+"""The default answerer: verbatim, cited sentences from the retrieved passages; no LLM.
+
+Sentences of the top passages (split on 。；！？ and line breaks) are scored for the question:
+coverage of its key terms (IDF-weighted, so 专利申请量 counts more than 企业), numbers when it
+asks 多少 / 几 / 比例 / 金额, target wording for target questions, support wording for subsidy
+questions, the year and region asked about, and the passage's retrieval rank. The best few are
+quoted verbatim (numbers are therefore never altered), each followed by the marker ``[n]`` of
+its passage (n = the passage's rank in ``Answer.passages``), under a short lead line naming the
+document: 根据《…》（中山市科学技术局，2019-03-22）：“…”[1]. Evidence from several documents is
+grouped under one lead line per document.
+
+It abstains ("未在已收录的文件中找到…", plus the nearest passages as 可能相关) when the evidence
+is weak: an evidence score combining term coverage of the best sentence, the passage's dense
+similarity and any region / year mismatch falls under ``settings.answer.abstain_threshold``
+(calibrated on answerable and unanswerable questions, see README), or the question is about a
+region or year that no document covers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.models import Citation, Passage
+from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years
+from assistant.sentences import Sentence, split_sentences
+
+NOT_FOUND = "未在已收录的文件中找到"
+
+# Words that mark a target / plan sentence, and a support measure.
+_TARGET_CUE = re.compile(r"(?:到|至)\s*20\d\d\s*年|力争|争取|达到|目标|新增|突破|年内|年底前|计划|预计|实现")
+_SUBSIDY_CUE = re.compile(r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|风险补偿|减免|加计扣除|科技保险|质押融资|贷款")
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个家项件名人位万亿元倍次所宗条场]|百分之")
+_HEADING = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
+
+# Synonyms a question and a report use for the same thing.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "高新技术企业": ("高企",),
+    "高企": ("高新技术企业",),
+    "科技型中小企业": ("科技型中小微企业", "科技型小微企业"),
+    "研发": ("研究开发", "研究与开发"),
+    "孵化器": ("孵化载体",),
+    "专利": ("知识产权",),
+}
+
+
+@dataclass
+class ScoredSentence:
+    passage: int  # index into the passage list
+    sentence: Sentence
+    score: float
+    coverage: float  # weighted share of the question's content terms in the sentence
+    region_ok: bool
+    year_ok: bool
+
+
+@dataclass
+class Draft:
+    """What an answerer produced, before the pipeline wraps it into an :class:`Answer`."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    evidence: float = 0.0
+    reason: str = ""
+    pieces: list[str] = field(default_factory=list)  # text in streaming order; joins to text
+
+
+TermWeight = Callable[[str], float]
+
+
+class ExtractiveAnswerer:
+    """Quote the best sentences with citations, or abstain.
+
+    ``term_weight`` gives each key term's weight (IDF over the store's chunks, from the
+    pipeline); unit tests may leave it out (every term weighs 1).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_sentences: int = 4,
+        abstain_threshold: float = 0.35,
+        max_quote_chars: int = 320,
+        known_regions: Sequence[str] = (),
+    ) -> None:
+        self.max_sentences = max_sentences
+        self.abstain_threshold = abstain_threshold
+        self.max_quote_chars = max_quote_chars
+        self.known_regions = list(known_regions)
+
+    @classmethod
+    def from_settings(cls, answer_settings: object, known_regions: Sequence[str] = ()) -> "ExtractiveAnswerer":
+        return cls(
+            max_sentences=answer_settings.max_sentences,  # type: ignore[attr-defined]
+            abstain_threshold=answer_settings.abstain_threshold,  # type: ignore[attr-defined]
+            known_regions=known_regions,
+        )
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def score_sentences(
+        self, qa: QueryAnalysis, passages: Sequence[Passage], term_weight: TermWeight | None = None
+    ) -> list[ScoredSentence]:
+        """Every sentence of every passage, scored for the question, best first."""
+        weight = term_weight or (lambda t: 1.0)
+        content = qa.content_terms
+        generic_only = all(t in ASPECT_WORDS for t in qa.key_terms)
+        weights = {t: weight(t) for t in content}
+        all_weights = {t: weight(t) for t in qa.key_terms}
+        top = max((p.score for p in passages), default=0.0) or 1.0
+        wanted_regions = set(qa.wanted_regions) - set(qa.uncovered_regions)
+        out: list[ScoredSentence] = []
+        for pi, p in enumerate(passages):
+            region_ok = not wanted_regions or bool(wanted_regions & _regions_of(p))
+            rank_prior = max(0.0, p.score / top) if top > 0 else 0.0
+            for s in split_sentences(p.text):
+                text = s.text
+                if len(_content_chars(text)) < 6:
+                    continue  # a bare heading number or a stray fragment
+                cov = coverage(text, weights)
+                cov_all = coverage(text, all_weights)
+                year_in_sent, year_ok = year_status(text, p, qa.wanted_years)
+                score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
+                has_number = bool(_NUMBER.search(text))
+                if qa.asks_quantity:
+                    score += 0.10 if has_number else -0.05
+                if qa.intent == "target" and _TARGET_CUE.search(text):
+                    score += 0.08
+                if qa.intent == "subsidy" and _SUBSIDY_CUE.search(text):
+                    score += 0.08
+                if qa.wanted_years:
+                    score += 0.08 if year_in_sent else (0.0 if year_ok else -0.10)
+                if wanted_regions and not region_ok:
+                    score -= 0.15
+                if generic_only:  # "阳江2016年的目标是什么": nothing but region/year/aspect
+                    cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
+                    cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
+                    score += 0.3 * cov
+                if _HEADING.match(text) and len(text) < 30:
+                    score -= 0.05  # a heading says what a section is about, not the answer
+                if len(text) > 180:
+                    score -= 0.05
+                out.append(ScoredSentence(pi, s, score, cov, region_ok, year_ok))
+        out.sort(key=lambda x: (-x.score, x.passage, x.sentence.start))
+        return out
+
+    def evidence_score(
+        self, qa: QueryAnalysis, best: ScoredSentence | None, passages: Sequence[Passage]
+    ) -> float:
+        """How well the best sentence answers the question, in [0, 1]; compared with the
+        abstain threshold."""
+        if best is None:
+            return 0.0
+        p = passages[best.passage]
+        dense = float(p.scores.get("dense", 0.0))
+        # e5 cosine similarities of related Chinese texts sit in ~0.75-0.90: map that band to
+        # [0, 1] so it can add a little where term coverage is borderline.
+        dense_part = min(1.0, max(0.0, (dense - 0.75) / 0.15)) if dense else 0.0
+        ev = 0.8 * best.coverage + 0.2 * dense_part
+        if not best.region_ok:
+            ev *= 0.4
+        if not best.year_ok:
+            ev *= 0.5
+        return max(0.0, min(1.0, ev))
+
+    # --- the answer -----------------------------------------------------------------------
+
+    def answer(
+        self,
+        qa: QueryAnalysis,
+        passages: Sequence[Passage],
+        term_weight: TermWeight | None = None,
+    ) -> Draft:
+        passages = list(passages)
+        if qa.language == "none":
+            return self.abstain(qa, passages, "问题里没有可以检索的文字。")
+        if not passages:
+            return self.abstain(qa, passages, "没有检索到任何段落。")
+        if qa.region_out_of_corpus:
+            names = "、".join(qa.region_mentions.get(r, r) for r in qa.uncovered_regions)
+            known = "、".join(self.known_regions[:12])
+            extra = f"（已收录文件涉及的地区：{known}）" if known else ""
+            return self.abstain(qa, passages, f"已收录的文件中没有关于{names}的文件{extra}。")
+        if qa.year_out_of_corpus and not _year_mentioned(qa, passages):
+            years = "、".join(f"{y}年" for y in qa.uncovered_years)
+            who = "、".join(r for r in qa.wanted_regions if r not in qa.uncovered_regions)
+            return self.abstain(qa, passages, f"已收录的{who}文件没有涉及{years}。")
+
+        scored = self.score_sentences(qa, passages, term_weight)
+        best = scored[0] if scored else None
+        ev = self.evidence_score(qa, best, passages)
+        if best is None or ev < self.abstain_threshold:
+            draft = self.abstain(qa, passages, "检索到的段落与问题不够相关。")
+            draft.evidence = ev
+            return draft
+        chosen = self.select(qa, scored, passages)
+        draft = self.compose(chosen, passages)
+        draft.evidence = ev
+        return draft
+
+    def select(
+        self, qa: QueryAnalysis, scored: list[ScoredSentence], passages: Sequence[Passage]
+    ) -> list[ScoredSentence]:
+        """The best sentence, then others nearly as good (and, for cross-document questions,
+        the best one of each region / year asked about), within the sentence and length caps."""
+        best = scored[0]
+        limit = self.max_sentences + (2 if qa.intent == "subsidy" and qa.asks_list else 0)
+        ratio = 0.6 if qa.intent in ("subsidy", "cross") or qa.asks_list else 0.75
+        chosen: list[ScoredSentence] = [best]
+        chars = len(best.sentence.text)
+
+        def take(c: ScoredSentence) -> bool:
+            nonlocal chars
+            if any(_same(c, x) for x in chosen) or len(chosen) >= limit:
+                return False
+            if chars + len(c.sentence.text) > self.max_quote_chars and len(chosen) > 0:
+                return False
+            chosen.append(c)
+            chars += len(c.sentence.text)
+            return True
+
+        if qa.intent == "cross":
+            for r in qa.wanted_regions:
+                for c in scored:
+                    if c.coverage > 0 and r in _regions_of(passages[c.passage]):
+                        take(c)
+                        break
+        for c in scored[1:]:
+            if c.score < ratio * best.score or c.coverage <= 0:
+                break
+            if c.region_ok and c.year_ok:  # never pad an answer with another place or year
+                take(c)
+        return chosen
+
+    def compose(self, chosen: list[ScoredSentence], passages: Sequence[Passage]) -> Draft:
+        """Group the chosen sentences by document (in order of first appearance), and by their
+        place in the text within a document; number citations by passage rank."""
+        by_doc: dict[str, list[ScoredSentence]] = {}
+        for c in chosen:
+            key = passages[c.passage].doc_id or passages[c.passage].source
+            by_doc.setdefault(key, []).append(c)
+        pieces: list[str] = []
+        quotes: dict[int, list[str]] = {}
+        for n, (_, group) in enumerate(by_doc.items()):
+            group.sort(key=lambda c: (passages[c.passage].start + c.sentence.start))
+            lead = lead_line(passages[group[0].passage])
+            pieces.append(("\n" if n else "") + lead)
+            parts = []
+            for c in group:
+                quote = _strip_end(c.sentence.text)
+                marker = f"[{c.passage + 1}]"
+                parts.append(f"“{quote}”{marker}")
+                quotes.setdefault(c.passage, []).append(c.sentence.text)
+            for i, part in enumerate(parts):
+                pieces.append(part + ("；" if i < len(parts) - 1 else "。"))
+        citations = [
+            Citation(id=pi + 1, passage=passages[pi], quote="".join(qs))
+            for pi, qs in sorted(quotes.items())
+        ]
+        return Draft(text="".join(pieces), citations=citations, abstained=False, pieces=pieces)
+
+    def abstain(self, qa: QueryAnalysis, passages: Sequence[Passage], reason: str) -> Draft:
+        """The not-found answer: what was asked, why, and the nearest passages (no markers: they
+        are pointers, not evidence)."""
+        head = f"{NOT_FOUND}能回答这个问题的内容。{reason}"
+        pieces = [head]
+        near = list(passages)[:3]
+        if near and qa.language != "none":
+            pieces.append("\n可能相关：")
+            for p in near:
+                snippet = re.sub(r"\s+", "", p.text)[:60]
+                where = "，".join(x for x in (p.region, p.date) if x)
+                section = f" {p.section.split(' > ')[-1]}" if p.section else ""
+                pieces.append(f"\n- 《{p.title}》（{where}）{section}：{snippet}…")
+        return Draft(text="".join(pieces), citations=[], abstained=True, reason=reason, pieces=pieces)
+
+
+def lead_line(p: Passage) -> str:
+    """根据《title》（issuer，date）： with what the document states; region or year when the
+    issuer or date is unknown."""
+    who = p.issuer or p.region or ""
+    when = p.date or (f"{p.years[-1]}年" if p.years else (f"{p.year}年" if p.year else ""))
+    meta = "，".join(x for x in (who, when) if x)
+    title = p.title or p.source
+    return f"根据《{title}》（{meta}）：" if meta else f"根据《{title}》："
+
+
+def year_status(text: str, p: Passage, wanted: Sequence[int]) -> tuple[bool, bool]:
+    """(the sentence names a year asked about, the sentence is about a year asked about).
+
+    A sentence naming the year is about it. One naming only other years is not, except later
+    ones in a document covering the year (a 2016 plan's 至2017年底 target). Otherwise the
+    section heading decides ("一、2018年工作情况"), then the document's years."""
+    if not wanted:
+        return False, True
+    want = set(wanted)
+    if any(str(y) in text for y in want):
+        return True, True
+    covers = bool(want & set(p.years)) or (p.year in want if p.year else False)
+    others = set(find_years(text)[0])
+    if others:
+        return False, covers and min(others) > max(want)
+    in_section = set(find_years(p.section)[0]) if p.section else set()
+    if in_section:
+        return False, bool(in_section & want)
+    return False, covers
+
+
+def coverage(text: str, weights: dict[str, float]) -> float:
+    """Weighted share of terms found in ``text``: verbatim or a synonym counts fully; a longer
+    Chinese term whose character bigrams mostly occur counts partly (申请量 vs 申请)."""
+    if not weights:
+        return 0.0
+    total = sum(weights.values())
+    low = text.lower()
+    got = 0.0
+    for term, w in weights.items():
+        if term in low or any(s in text for s in SYNONYMS.get(term, ())):
+            got += w
+        elif len(term) >= 3 and not term.isascii():
+            grams = [term[i : i + 2] for i in range(len(term) - 1)]
+            share = sum(1 for g in grams if g in text) / len(grams)
+            if share >= 0.5:
+                got += 0.7 * share * w
+    return got / total if total else 0.0
+
+
+def _content_chars(text: str) -> str:
+    return re.sub(r"[\W\d_]+", "", text)
+
+
+def _strip_end(text: str) -> str:
+    return re.sub(r"[。；;！!？?\s]+$", "", text)
+
+
+def _same(a: ScoredSentence, b: ScoredSentence) -> bool:
+    return a.sentence.text == b.sentence.text
+
+
+def _regions_of(p: Passage) -> set[str]:
+    """The regions a passage's document is about: its own, its city's, its province's."""
+    return {r for r in (p.region, p.parent_region, p.province) if r}
+
+
+def _year_mentioned(qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
+    """A year no document covers by its metadata may still be written in a passage of the
+    region asked about (a 2016 report's target 至2017年底)."""
+    wanted = set(qa.wanted_regions) - set(qa.uncovered_regions)
+    for p in passages:
+        if wanted and not wanted & _regions_of(p):
+            continue
+        if any(f"{y}年" in p.text for y in qa.uncovered_years):
+            return True
+    return False

@@ -1,0 +1,441 @@
+"""Query analysis: what a question asks about, read from its own words.
+
+It finds regions (阳江, 中山市, 赣榆 … through ``ingest.regions``), explicit years (2016年,
+2015-2017; 今年 / 明年 stay as words, since they are relative to the document, not to today),
+enterprise types (科技型中小企业, 高新技术企业 …), the intent (fact / target / subsidy / cross /
+other) and the key terms that evidence should contain.
+
+Values found here only *boost* retrieval; explicit ``--region`` / ``--year`` options filter.
+:meth:`QueryAnalysis.apply_coverage` compares the question with what the corpus covers, so that a
+question about a region or a year no document is about can be recognised and answered with an
+abstention instead of a neighbouring number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from common.errors import QuestionError
+
+# Questions longer than this are cut for embedding and BM25 (the answer still names the whole
+# question). 512 characters is far more than any real question and keeps search fast.
+MAX_QUERY_CHARS = 512
+
+INTENTS = ("fact", "target", "subsidy", "cross", "other")
+
+# --- vocabularies -------------------------------------------------------------------------
+
+# Enterprise types, longest first so that 科技型中小企业 wins over 中小企业; value: canonical name.
+_ENTERPRISE_TYPES: dict[str, str] = {
+    "国家高新技术企业": "高新技术企业",
+    "高新技术企业": "高新技术企业",
+    "高企": "高新技术企业",
+    "科技型中小微企业": "科技型中小企业",
+    "科技型中小企业": "科技型中小企业",
+    "科技型小微企业": "科技型小微企业",
+    "中小微企业": "中小微企业",
+    "小微企业": "小微企业",
+    "中小企业": "中小企业",
+    "规模以上工业企业": "规模以上企业",
+    "规上企业": "规模以上企业",
+    "创新型企业": "创新型企业",
+    "初创企业": "初创企业",
+    "科技企业": "科技企业",
+    "民营企业": "民营企业",
+    "知识产权优势企业": "知识产权优势企业",
+    "新型研发机构": "新型研发机构",
+    "孵化器": "孵化器",
+    "在孵企业": "在孵企业",
+}
+
+_SUBSIDY = re.compile(
+    r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|资金支持|风险补偿|减免|优惠政策|加计扣除|"
+    r"能申请|可以申请|可申请|申请什么|能享受|可以享受|享受哪些|能补|补多少|subsid|grant"
+)
+_LISTING = re.compile(r"有哪些|哪些|什么|能申请|可以申请|可申请|列出|都有|which|what")
+_TARGET = re.compile(
+    r"目标|计划|力争|争取|预计|任务|承诺|打算|规划|设想|要点|要达到|达到多少|什么要求|"
+    r"(?:到|至)\s*\d{4}\s*年|(?:到|至)20\d\d|年底前|年内|target|goal|plan"
+)
+_CROSS = re.compile(
+    r"比较|对比|相比|变化|各地|分别|哪些城市|哪些地区|哪些市|哪几个|历年|趋势|前后|先后|"
+    r"增长了多少|与.{1,12}相比|compare|change"
+)
+_FACT = re.compile(
+    r"多少|几[个家项件年人所次倍]?|是什么|哪|何时|什么时候|是否|有没有|比例|金额|数量|占比|"
+    r"规模|how|what|when|which|whether"
+)
+# Asks for a figure (多少 / 几个 / 比例是 …), not "what does it require" (占比有什么要求).
+_QUANTITY = re.compile(
+    r"多少|几[个家项件人所次倍成期宗条场名位批笔台套]|几$|多大|百分之几|几成|"
+    r"(?:比例|比重|占比|金额|数量|规模|额度|增幅|强度)(?:是|为|有|达|达到)?(?:多少|几)|"
+    r"how many|how much|what percent"
+)
+
+# Words a question is made of that say nothing about the topic: they never count as key terms.
+_STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 也 都 就 还 又 吗 呢 吧 啊 呀 么 请问 请 问 一下 告诉 我 我们 你 你们
+    他们 它 这 那 这个 那个 这些 那些 哪 哪些 哪个 哪里 什么 多少 几 几个 怎么 怎样 如何 为什么
+    是否 有没有 有 没有 能 能否 可以 可 会 要 应 应该 需要 对 对于 关于 根据 按照 为 把 被 给 让
+    从 到 至 向 由 以 之 其 该 各 每 全 所 等 等等 方面 情况 问题 内容 具体 主要 相关 有关 提出
+    各是 各有 各自 分别 分别是 一共 总共 共有 现在 已经 曾经 那么 还有 怎么样
+    当年 年 年度 今年 明年 去年 前年 后年 上年 本年 同年 期间 时候 时 何时 目前 现在 当时
+    市 区 县 省 全市 全区 全省 我市 我区 本市 本区 地区 地方 城市
+    the a an of in on at to for and or is are was were be been what which how many much when
+    where who whom does did do has have had with by from about please tell me there this that
+    """.split()
+)
+
+# Aspect words: what kind of answer is wanted, not what it is about. They stay key terms for
+# search, but evidence need not contain them (a target sentence seldom says 目标).
+ASPECT_WORDS = frozenset(
+    """
+    目标 计划 任务 承诺 规划 设想 打算 要求 措施 举措 政策 安排 部署 进展 成效 成果 结果 效果
+    数量 数目 数字 比例 比重 占比 金额 多少 规模 水平 总量 增长 情况 工作 要点 重点 做法 哪些
+    达到 实现 完成 新增 力争 争取 预计 预期 要 将 支持 扶持 申请 享受 办理 条件 标准 方式
+    """.split()
+)
+
+_YEAR_RANGE = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*(?:年)?\s*[-–—~～至到]\s*((?:19|20)\d\d)(?!\d)")
+# A four-digit year: 1990-2099, not part of a longer number or an amount (2000万元).
+_YEAR = re.compile(r"(?<![\d.])((?:199|20\d)\d)(?![\d.％%万亿元件家个项人千百名台套宗])")
+_RELATIVE_YEAR = re.compile(r"今年|明年|去年|前年|后年|上一年|下一年|本年度|当年")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z&+\-]*")
+
+
+@dataclass
+class CorpusCoverage:
+    """What the indexed documents are about: their regions and years.
+
+    ``regions`` holds every region a document is *about* (its region, the city a district
+    belongs to, its province), not every place a text mentions: a 江门 plan that mentions 深圳 is
+    not a document about 深圳. ``region_years`` maps each of those regions to the years its
+    documents cover. ``text_years`` are years written in the text of each region's documents
+    (to cover targets such as 至2017年底 in a 2016 report).
+    """
+
+    regions: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    region_years: dict[str, set[int]] = field(default_factory=dict)
+    doc_count: int = 0
+
+    @classmethod
+    def from_documents(cls, docs: Iterable[dict[str, Any]]) -> "CorpusCoverage":
+        cov = cls()
+        for d in docs:
+            cov.doc_count += 1
+            years = {int(y) for y in (d.get("years") or [])}
+            date = d.get("date")
+            if date and str(date)[:4].isdigit():
+                years.add(int(str(date)[:4]))
+            cov.years |= years
+            for key in ("region", "parent_region", "province"):
+                name = d.get(key)
+                if name:
+                    cov.regions.add(name)
+                    cov.region_years.setdefault(name, set()).update(years)
+        return cov
+
+    def years_for(self, regions: Iterable[str]) -> set[int]:
+        """Years covered by documents about any of ``regions`` (all years when none given)."""
+        regions = list(regions)
+        if not regions:
+            return set(self.years)
+        out: set[int] = set()
+        for r in regions:
+            out |= self.region_years.get(r, set())
+        return out
+
+
+@dataclass
+class QueryAnalysis:
+    """What :func:`analyze` found in a question. ``to_json`` goes into ``Answer.analysis``."""
+
+    question: str
+    text: str  # the question as searched: normalised, cut to MAX_QUERY_CHARS
+    truncated: bool = False
+    language: str = "zh"  # "zh", "en" or "none" (no letters at all)
+    regions: list[str] = field(default_factory=list)  # normalised: 阳江市, 赣榆区 …
+    region_mentions: dict[str, str] = field(default_factory=dict)  # normalised -> as written
+    years: list[int] = field(default_factory=list)
+    year_mentions: list[str] = field(default_factory=list)  # "2016年", "2015-2017年"
+    relative_years: list[str] = field(default_factory=list)  # 今年, 明年 …, left as words
+    enterprise_types: list[str] = field(default_factory=list)
+    intent: str = "other"
+    asks_quantity: bool = False
+    asks_list: bool = False
+    key_terms: list[str] = field(default_factory=list)
+    # Set by apply_coverage(): what the question asks that no document is about.
+    uncovered_regions: list[str] = field(default_factory=list)
+    uncovered_years: list[int] = field(default_factory=list)
+    # Explicit filters (CLI --region / --year / doc), normalised.
+    filter_region: str | None = None
+    filter_year: int | None = None
+    filter_doc: str | None = None
+
+    @property
+    def content_terms(self) -> list[str]:
+        """Key terms minus aspect words: what the evidence itself should mention."""
+        terms = [t for t in self.key_terms if t not in ASPECT_WORDS]
+        return terms or list(self.key_terms)
+
+    @property
+    def wanted_regions(self) -> list[str]:
+        """The regions an answer must be about: the filter, else those named."""
+        return [self.filter_region] if self.filter_region else list(self.regions)
+
+    @property
+    def wanted_years(self) -> list[int]:
+        return [self.filter_year] if self.filter_year else list(self.years)
+
+    @property
+    def region_out_of_corpus(self) -> bool:
+        """Every region the question names is one no document is about."""
+        return bool(self.regions) and set(self.uncovered_regions) >= set(self.regions)
+
+    @property
+    def year_out_of_corpus(self) -> bool:
+        """Every year the question names is one no (relevant) document covers."""
+        return bool(self.years) and set(self.uncovered_years) >= set(self.years)
+
+    def apply_coverage(self, coverage: CorpusCoverage) -> "QueryAnalysis":
+        """Mark the regions and years no document is about (see :class:`CorpusCoverage`)."""
+        self.uncovered_regions = [r for r in self.regions if not _region_covered(r, coverage)]
+        covered_regions = [r for r in self.wanted_regions if _region_covered(r, coverage)]
+        years = coverage.years_for(covered_regions)
+        self.uncovered_years = [y for y in self.years if y not in years]
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["content_terms"] = self.content_terms
+        return out
+
+
+def _region_covered(region: str, coverage: CorpusCoverage) -> bool:
+    return region in coverage.regions
+
+
+# --- regions ------------------------------------------------------------------------------
+
+RegionFinder = Callable[[str], list[tuple[str, str]]]
+
+
+def find_region_mentions(text: str) -> list[tuple[str, str]]:
+    """``(normalised name, as written)`` for each region named in ``text``, in order, once each.
+
+    Uses H1's gazetteer (``ingest.regions.find_regions``), so the assistant and ingest agree on
+    names (中山 -> 中山市, 赣榆 -> 赣榆区).
+    """
+    from ingest import regions as gazetteer  # lazy: loads the gazetteer data file
+
+    seen: dict[str, str] = {}
+    for hit in gazetteer.find_regions(text):
+        name, surface = _region_hit(hit)
+        if name and name not in seen:
+            seen[name] = surface or name
+    return list(seen.items())
+
+
+def _region_hit(hit: Any) -> tuple[str | None, str | None]:
+    """Accept the shapes ``find_regions`` may yield: a name, a (name, surface) pair, an object."""
+    if isinstance(hit, str):
+        return hit, hit
+    if isinstance(hit, tuple):
+        return (hit[0], hit[1] if len(hit) > 1 and isinstance(hit[1], str) else hit[0])
+    name = getattr(hit, "name", None) or getattr(hit, "normalized", None)
+    surface = getattr(hit, "surface", None) or getattr(hit, "text", None) or name
+    return name, surface
+
+
+def normalize_region_name(name: str) -> str:
+    """Normalise a user-given region (``--region 中山``) the way ingest does (中山市)."""
+    from ingest import regions as gazetteer
+
+    value = gazetteer.normalize_region(name.strip())
+    return value or name.strip()
+
+
+# --- the analysis -------------------------------------------------------------------------
+
+
+def clean_question(question: str | None) -> str:
+    """NFKC, collapse whitespace; raise :class:`QuestionError` for an empty question."""
+    text = unicodedata.normalize("NFKC", question or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise QuestionError(
+            "the question is empty",
+            "type a question, e.g. policyqa ask '阳江2015年专利申请量是多少？'",
+        )
+    return text
+
+
+def has_content(text: str) -> bool:
+    """False for punctuation- or symbol-only input (nothing to search for)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def analyze(
+    question: str,
+    *,
+    region: str | None = None,
+    year: int | None = None,
+    doc: str | None = None,
+    coverage: CorpusCoverage | None = None,
+    tokenize: Callable[[str], list[str]] | None = None,
+    find_regions: RegionFinder | None = None,
+    normalize_region: Callable[[str], str] | None = None,
+) -> QueryAnalysis:
+    """Analyse ``question``; ``region`` / ``year`` / ``doc`` are explicit filters.
+
+    ``tokenize`` defaults to the lexical index's tokenizer (jieba with the domain dictionary) so
+    key terms are the words BM25 matches; ``find_regions`` / ``normalize_region`` default to
+    the ingest gazetteer.
+    """
+    full = clean_question(question)
+    text = full[:MAX_QUERY_CHARS]
+    qa = QueryAnalysis(question=full, text=text, truncated=len(full) > MAX_QUERY_CHARS)
+    if not has_content(text):
+        qa.language = "none"
+        return qa
+    qa.language = "zh" if _CJK.search(text) else ("en" if _LATIN_WORD.search(text) else "none")
+
+    finder = find_regions or find_region_mentions
+    for name, surface in finder(text):
+        qa.regions.append(name)
+        qa.region_mentions[name] = surface
+
+    qa.years, qa.year_mentions = find_years(text)
+    qa.relative_years = sorted(set(_RELATIVE_YEAR.findall(text)), key=text.index)
+    qa.enterprise_types = find_enterprise_types(text)
+    qa.asks_quantity = bool(_QUANTITY.search(text.lower()))
+    qa.asks_list = bool(_LISTING.search(text.lower()))
+    qa.intent = classify_intent(text, qa)
+    qa.key_terms = key_terms(text, qa, tokenize=tokenize)
+
+    if region:
+        qa.filter_region = (normalize_region or normalize_region_name)(region)
+    if year is not None:
+        qa.filter_year = int(year)
+    if doc:
+        qa.filter_doc = doc.strip()
+    if coverage is not None:
+        qa.apply_coverage(coverage)
+    return qa
+
+
+def find_years(text: str) -> tuple[list[int], list[str]]:
+    """Explicit years, ranges expanded (2015-2017 -> 2015, 2016, 2017), and how they were written."""
+    years: list[int] = []
+    mentions: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for m in _YEAR_RANGE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        if a <= b <= a + 20:
+            years.extend(range(a, b + 1))
+            end = m.end() + (1 if text[m.end() : m.end() + 1] == "年" else 0)
+            mentions.append(text[m.start() : end])
+            taken.append((m.start(), m.end()))
+    for m in _YEAR.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        years.append(int(m.group(1)))
+        end = m.end() + (1 if text[m.end() : m.end() + 1] == "年" else 0)
+        mentions.append(text[m.start() : end])
+    return sorted(set(years)), mentions
+
+
+def find_enterprise_types(text: str) -> list[str]:
+    found: list[str] = []
+    rest = text
+    for surface in sorted(_ENTERPRISE_TYPES, key=len, reverse=True):
+        if surface in rest:
+            canon = _ENTERPRISE_TYPES[surface]
+            if canon not in found:
+                found.append(canon)
+            rest = rest.replace(surface, " ")
+    return found
+
+
+def classify_intent(text: str, qa: QueryAnalysis) -> str:
+    """One of INTENTS. Order matters: a question comparing regions is cross-document even when
+    it asks about targets; a support-measure question is a subsidy question even with 哪些."""
+    low = text.lower()
+    if len(qa.regions) >= 2 or _CROSS.search(low) or _spans_years(qa):
+        return "cross"
+    if _SUBSIDY.search(low):
+        return "subsidy"
+    if _TARGET.search(low):
+        return "target"
+    if _FACT.search(low):
+        return "fact"
+    return "other"
+
+
+def _spans_years(qa: QueryAnalysis) -> bool:
+    # "2015年和2018年…" (two separate years, not one range) compares documents.
+    return len(qa.year_mentions) >= 2
+
+
+def key_terms(
+    text: str, qa: QueryAnalysis, *, tokenize: Callable[[str], list[str]] | None = None
+) -> list[str]:
+    """Content words of the question, in order, without regions, years and stopwords."""
+    rest = text
+    for surface in sorted(qa.region_mentions.values(), key=len, reverse=True):
+        rest = rest.replace(surface, " ")
+    for name in qa.regions:  # also the bare stem: 中山 when 中山市 was found
+        stem = name[:-1] if len(name) > 2 and name[-1] in "市区县省" else name
+        rest = rest.replace(stem, " ")
+    for m in qa.year_mentions:
+        rest = rest.replace(m, " ")
+    rest = _RELATIVE_YEAR.sub(" ", rest)
+    tok = tokenize or default_tokenize
+    terms: list[str] = []
+    # Latin words keep their form (R&D, GDP, PCT); the tokenizer would split R&D.
+    for w in _LATIN_WORD.findall(rest):
+        w = w.lower().strip("-+")
+        if len(w) >= 2 and w not in _STOPWORDS and w not in terms:
+            terms.append(w)
+    rest = _LATIN_WORD.sub(" ", rest)
+    for t in tok(rest):
+        t = t.strip().lower()
+        if not t or t in _STOPWORDS or not has_content(t):
+            continue
+        if t.isdigit() or re.fullmatch(r"[\d.%]+", t):
+            terms.append(t)  # a number in a question (1724件?) is a strong term
+            continue
+        if _CJK.search(t) and len(t) < 2:
+            continue
+        if t not in terms:
+            terms.append(t)
+    # The tokenizer's search mode also yields sub-words (专利申请量 -> 专利, 申请): keep the
+    # longest form only, so coverage counts each notion once.
+    return [t for t in terms if not any(t != o and t in o for o in terms)]
+
+
+def default_tokenize(text: str) -> list[str]:
+    """Words of ``text``: the lexical index's jieba with its domain dictionary, in precise mode
+    (no sub-words, no character bigrams), so key terms are whole words such as 专利申请量."""
+    from vectorstore.tokenize import TokenizerOptions, tokenize_with
+
+    options = TokenizerOptions(search_mode=False, bigrams=False, year_tokens=False)
+    return tokenize_with(text, options)
+
+
+def term_weights(terms: Iterable[str], doc_freq: Callable[[str], int], n_docs: int) -> dict[str, float]:
+    """IDF weight per term (BM25's form, floored at 0.1): rare terms (专利申请量) count more in
+    coverage than common ones (企业)."""
+    out: dict[str, float] = {}
+    for t in terms:
+        df = doc_freq(t)
+        out[t] = max(0.1, math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+    return out

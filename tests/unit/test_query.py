@@ -1,0 +1,115 @@
+"""Query analysis: regions, years, enterprise types, intent, key terms, corpus coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.query import (
+    MAX_QUERY_CHARS,
+    analyze,
+    find_enterprise_types,
+    find_years,
+    term_weights,
+)
+from common.errors import QuestionError
+from tests.unit.answer_helpers import COVERAGE, NAMES, ask, regions
+
+def test_regions_years_and_terms() -> None:
+    qa = ask("阳江2015年专利申请量是多少？")
+    assert qa.regions == ["阳江市"] and qa.region_mentions == {"阳江市": "阳江"}
+    assert qa.years == [2015] and qa.year_mentions == ["2015年"]
+    assert qa.intent == "fact" and qa.asks_quantity
+    assert "专利申请量" in qa.key_terms
+    assert not any(t in ("阳江", "2015", "多少") for t in qa.key_terms)
+    assert not qa.uncovered_regions and not qa.uncovered_years
+
+
+def test_year_forms() -> None:
+    assert find_years("江门2015-2017年的方案")[0] == [2015, 2016, 2017]
+    assert find_years("2015至2017年")[0] == [2015, 2016, 2017]
+    assert find_years("投入2000万元，增长25.56%")[0] == []  # amounts are not years
+    assert find_years("in 2016 and 2018")[0] == [2016, 2018]
+    qa = ask("中山今年和明年的计划")
+    assert qa.years == [] and qa.relative_years == ["今年", "明年"]  # relative to the document
+
+
+def test_enterprise_types() -> None:
+    assert find_enterprise_types("我是中山的科技型中小企业，也是高企") == ["科技型中小企业", "高新技术企业"]
+    assert find_enterprise_types("小微企业有什么补贴") == ["小微企业"]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("我是中山的科技型中小企业，有哪些补贴可以申请？", "subsidy"),
+        ("在中山用专利质押贷款，利息、保险和评估费用能补多少？", "subsidy"),
+        ("江门到2017年高新技术企业要达到多少家？", "target"),
+        ("阳江和赣榆2015年的专利授权量各是多少？", "cross"),
+        ("阳江的高新技术企业数量从2016年到2022年有什么变化？", "cross"),
+        ("阳江2015年专利申请量是多少？", "fact"),
+        ("科技创新", "other"),
+    ],
+)
+def test_intent(question: str, intent: str) -> None:
+    assert ask(question).intent == intent
+
+
+def test_region_not_in_corpus_is_recognised() -> None:
+    qa = ask("深圳市2018年新增了多少家高新技术企业？")
+    assert qa.regions == ["深圳市"] and qa.uncovered_regions == ["深圳市"]
+    assert qa.region_out_of_corpus
+    # a covered region next to an uncovered one: not out of the corpus
+    qa = ask("江门和深圳在哪些方面合作？")
+    assert qa.uncovered_regions == ["深圳市"] and not qa.region_out_of_corpus
+    # a district's city and province count as covered
+    assert not ask("连云港2015年专利授权多少件？").region_out_of_corpus
+
+
+def test_year_not_covered_for_the_region_asked() -> None:
+    qa = ask("阳江2030年的目标是什么")
+    assert qa.uncovered_years == [2030] and qa.year_out_of_corpus
+    qa = ask("中山市2015年专利申请量是多少？")  # 2015 is covered, but not by 中山's documents
+    assert qa.uncovered_years == [2015]
+    assert not ask("江门2017年孵化器目标").year_out_of_corpus
+
+
+def test_explicit_filters_are_kept_apart_from_inferred_values() -> None:
+    qa = analyze(
+        "专利申请量", region="中山", year=2018, doc="004.txt", find_regions=regions,
+        normalize_region=NAMES.get, coverage=COVERAGE,
+    )
+    assert qa.regions == [] and qa.filter_region == "中山市"
+    assert qa.wanted_regions == ["中山市"] and qa.wanted_years == [2018]
+    assert qa.filter_doc == "004.txt"
+
+
+def test_bad_questions() -> None:
+    with pytest.raises(QuestionError) as err:
+        analyze("   ")
+    assert err.value.hint
+    qa = analyze("？？！。。。", find_regions=regions)
+    assert qa.language == "none" and qa.key_terms == []
+    long = "阳江专利申请量" * 2000
+    qa = analyze(long, find_regions=regions)
+    assert qa.truncated and len(qa.text) == MAX_QUERY_CHARS and qa.question == long
+    qa = analyze("How many patent applications did Yangjiang file in 2015?", find_regions=regions)
+    assert qa.language == "en" and "patent" in qa.key_terms and qa.years == [2015]
+
+
+def test_latin_terms_kept_whole() -> None:
+    qa = ask("阳江市2022年对R&D经费占GDP比重有什么要求？")
+    assert "r&d" in qa.key_terms and "gdp" in qa.key_terms
+
+
+def test_term_weights_favour_rare_terms() -> None:
+    df = {"企业": 900, "专利申请量": 3}
+    w = term_weights(["企业", "专利申请量"], df.__getitem__, 1000)
+    assert w["专利申请量"] > 5 * w["企业"] and w["企业"] >= 0.1
+
+
+def test_to_json_is_plain_data() -> None:
+    import json
+
+    data = ask("阳江2015年专利申请量是多少？").to_json()
+    assert json.loads(json.dumps(data, ensure_ascii=False))["regions"] == ["阳江市"]
+    assert data["content_terms"]
