@@ -123,14 +123,6 @@ class SentenceTransformerEmbeddings(Embeddings):
         with self._load_lock:
             if self._st is not None:
                 return self._st
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise DependencyError(
-                    "the sentence-transformers backend needs the 'sentence-transformers' package",
-                    "pip install 'torch==2.13.0' first, then 'sentence-transformers'; "
-                    "or use the bundled model: POLICYQA_EMBEDDING__BACKEND=e5",
-                ) from exc
             looks_local = self.model.startswith((".", "/", "~")) or Path(self.model).exists()
             path = str(Path(self.model).expanduser()) if looks_local else self.model
             if looks_local and not Path(path).is_dir():
@@ -140,6 +132,14 @@ class SentenceTransformerEmbeddings(Embeddings):
                     "model (modules.json, config.json, weights), or use the bundled model: "
                     "POLICYQA_EMBEDDING__BACKEND=e5",
                 )
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise DependencyError(
+                    "the sentence-transformers backend needs the 'sentence-transformers' package",
+                    "pip install 'torch==2.13.0' first, then 'sentence-transformers'; "
+                    "or use the bundled model: POLICYQA_EMBEDDING__BACKEND=e5",
+                ) from exc
             try:
                 st = SentenceTransformer(path, device=self.device, local_files_only=True)
             except OSError as exc:

