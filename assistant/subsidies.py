@@ -1,0 +1,380 @@
+"""Subsidy finder: which support measures apply to a company like mine, and where they are written.
+
+    profile = parse_profile("科技型中小企业，有发明专利，想贷款")
+    for m in find_measures(store, region="中山", profile=profile):
+        m.measure, m.benefit, m.reasons   # 专利质押融资, 补贴支出费用的50%, ["有发明专利 → …", …]
+        m.citation()                      # document, section, region, date, verbatim sentence
+
+Measures come from the records extracted at ingest (kind ``measure``). Ranking: how well the
+measure fits the profile (enterprise type, assets such as 发明专利, needs such as 贷款/研发/人才/
+孵化), then whether the text gives an amount, whether it is in force, and how recent it is.
+:func:`answer_subsidy_question` turns the result into a cited :class:`Answer` for the chat
+(``QAService(subsidy_finder=make_subsidy_finder(store))``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.commitments import region_matches, resolve_region
+from assistant.models import Answer, Citation, Passage
+from common.textnorm import normalize
+from ingest.models import Record
+
+# --- what users say about themselves ------------------------------------------------------------
+
+# Enterprise types: canonical -> words that name it (longest first when matching).
+ENTERPRISE_TYPES: dict[str, tuple[str, ...]] = {
+    "科技型中小企业": ("科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "科技小微企业", "中小微企业", "小微企业", "中小企业", "初创企业", "创业企业"),
+    "高新技术企业": ("高新技术企业", "高企", "国高企业"),
+    "在孵企业": ("在孵企业", "孵化企业", "入孵企业", "创业团队"),
+    "孵化器": ("孵化器", "众创空间", "孵化载体", "加速器"),
+    "新型研发机构": ("新型研发机构", "研究院", "研发机构"),
+    "科研人员": ("科研人员", "博士", "高层次人才", "科研团队", "创新团队"),
+}
+ASSETS: dict[str, tuple[str, ...]] = {
+    "发明专利": ("发明专利", "专利", "知识产权"),
+    "研发投入": ("研发投入", "研发费用", "研发支出"),
+    "科技成果": ("科技成果", "技术成果"),
+}
+NEEDS: dict[str, tuple[str, ...]] = {
+    "贷款": ("贷款", "融资", "借款", "资金周转", "缺钱", "信贷", "贴息"),
+    "投资": ("股权投资", "投资", "基金", "风投", "创投"),
+    "研发": ("研发", "技术开发", "创新", "技术服务", "检测"),
+    "人才": ("人才", "引进人才", "招人", "团队", "博士"),
+    "孵化": ("孵化", "创业", "场地", "办公场所", "租金"),
+    "保险": ("保险",),
+    "成果转化": ("成果转化", "技术转移", "技术交易", "买技术"),
+    "减税": ("减税", "税收", "税", "加计扣除"),
+    "认定": ("高企认定", "申报高企", "认定"),
+}
+
+
+@dataclass
+class Profile:
+    """An enterprise as the user describes it."""
+
+    text: str = ""
+    enterprise_types: list[str] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.enterprise_types or self.assets or self.needs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "enterprise_types": self.enterprise_types, "assets": self.assets, "needs": self.needs}
+
+
+def _find_terms(text: str, vocab: dict[str, tuple[str, ...]]) -> list[str]:
+    found: list[str] = []
+    rest = text
+    pairs = sorted(((w, c) for c, ws in vocab.items() for w in ws), key=lambda p: -len(p[0]))
+    for word, canonical in pairs:
+        if word in rest:
+            rest = rest.replace(word, "\u0000")  # a word counts once, for its longest reading
+            if canonical not in found:
+                found.append(canonical)
+    return found
+
+
+def parse_profile(text: str | None, enterprise_types: Sequence[str] = ()) -> Profile:
+    """"科技型中小企业，有发明专利，想贷款" -> types [科技型中小企业], assets [发明专利], needs [贷款]."""
+    t = normalize(text or "")
+    # "想引进人才/博士" is a need; only what the user *is* counts as a type
+    types = _find_terms(re.sub(r"(?:想|要|需要|缺|引进|招聘|招)[^,，。;；、]{0,8}", "", t), ENTERPRISE_TYPES)
+    for et in enterprise_types:  # what the query analysis already found
+        canon = _find_terms(normalize(et), ENTERPRISE_TYPES)
+        types += [c for c in canon if c not in types]
+    assets = _find_terms(t, ASSETS)
+    needs = _find_terms(t, NEEDS)
+    # "有发明专利" is an asset, not a need to patent; "人才" said as a type is not also a need
+    if "科研人员" in types and "人才" in needs and not re.search(r"(想|要|需要|缺)[^，,。]{0,4}人才", t):
+        needs.remove("人才")
+    return Profile(text=text or "", enterprise_types=types, assets=assets, needs=needs)
+
+
+# --- what each measure is for ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    label: str  # how the answer names it
+    what: str  # one line: what it gives
+    types: tuple[str, ...] = ()  # who it is for; empty: any enterprise
+    needs: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+
+
+MEASURE_INFO: dict[str, MeasureInfo] = {
+    "创新券": MeasureInfo("科技创新券", "购买研发、检测、技术服务时用券抵扣", ("科技型中小企业",), ("研发", "成果转化")),
+    "贷款贴息": MeasureInfo("科技贷款贴息", "科技贷款利息由财政补贴一部分", (), ("贷款",)),
+    "风险补偿": MeasureInfo("贷款风险补偿", "银行给入池企业贷款，损失由风险补偿资金分担", ("科技型中小企业", "在孵企业", "孵化器"), ("贷款",)),
+    "专利质押融资": MeasureInfo("专利质押融资补贴", "用专利质押贷款，利息、保险、评估费用按比例补贴", (), ("贷款",), ("发明专利",)),
+    "苏科贷": MeasureInfo("苏科贷", "科技成果转化风险补偿专项贷款", ("科技型中小企业",), ("贷款",)),
+    "科技保险补助": MeasureInfo("科技保险补助", "科技保险保费补助", (), ("保险", "贷款")),
+    "研发费用加计扣除": MeasureInfo("研发费用加计扣除", "研发费用税前加计扣除", (), ("研发", "减税"), ("研发投入",)),
+    "高企补助": MeasureInfo("高企补助", "高新技术企业认定补助/奖励", ("高新技术企业",), ("认定",)),
+    "孵化器补助": MeasureInfo("孵化器补助", "科技企业孵化器建设与运营补助", ("孵化器",), ("孵化",)),
+    "租金减免": MeasureInfo("租金减免补助", "入驻创业创新载体的中小微企业减免租金", ("科技型中小企业", "在孵企业"), ("孵化",)),
+    "创新后补助": MeasureInfo("创新后补助", "企业研发/研发机构建设的财政后补助", (), ("研发",), ("研发投入",)),
+    "研发准备金": MeasureInfo("企业研发准备金", "按研发准备金给予补助", (), ("研发",), ("研发投入",)),
+    "新型研发机构经费支持": MeasureInfo("新型研发机构经费支持", "新认定的新型研发机构经费支持", ("新型研发机构",), ("研发",)),
+    "技术交易补助": MeasureInfo("技术交易补助", "技术交易、成果转化补助", (), ("成果转化",), ("科技成果",)),
+    "人才扶持": MeasureInfo("人才扶持", "人才计划与人才政策的资助和待遇", ("科研人员",), ("人才",)),
+    "引导基金": MeasureInfo("创新创业投资引导基金", "政府引导基金与子基金的股权投资", (), ("投资", "孵化")),
+    "创业投资基金": MeasureInfo("创业投资基金", "科技风投/孵化基金的股权投资", ("在孵企业",), ("投资", "孵化")),
+    "科技项目资助": MeasureInfo("科技项目资助", "科技专项/计划项目的扶持资金", (), ("研发",)),
+    "专利资助": MeasureInfo("专利资助", "专利申请、授权资助", (), (), ("发明专利",)),
+    "知识产权专项资金": MeasureInfo("知识产权专项资金", "知识产权专项资金资助", (), (), ("发明专利",)),
+}
+_FALLBACK_INFO = MeasureInfo("", "")
+
+# Conditions in the text that an enterprise type satisfies.
+_TYPE_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "科技型中小企业": ("科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "中小微企业", "小微企业", "中小企业", "科技企业"),
+    "高新技术企业": ("高新技术企业", "高企", "科技企业"),
+    "在孵企业": ("在孵企业", "入池企业", "中小微企业", "小微企业", "科技企业"),
+    "孵化器": ("孵化器",),
+    "新型研发机构": ("新型研发机构", "研发机构"),
+    "科研人员": ("高层次人才", "领军人才", "科技人才", "技术人员", "创新团队", "科研团队"),
+}
+
+
+@dataclass
+class MeasureMatch:
+    """One measure record, ranked for a profile, with why it matches and where it is written."""
+
+    measure: str
+    label: str
+    benefit: str | None
+    conditions: list[str]
+    status: str
+    region: str | None
+    source: str
+    title: str
+    date: str | None
+    year: int | None
+    section: str
+    sentence: str
+    start: int
+    end: int
+    doc_id: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    profile_match: bool = False
+
+    def citation(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "region": self.region,
+            "date": self.date,
+            "year": self.year,
+            "section": self.section,
+            "text": self.sentence,
+        }
+
+    def passage(self) -> Passage:
+        return Passage(
+            chunk_id=f"{self.doc_id}:m{self.start}",
+            text=self.sentence,
+            score=self.score,
+            source=self.source,
+            title=self.title,
+            region=self.region,
+            date=self.date,
+            year=self.year,
+            section=self.section,
+            doc_id=self.doc_id,
+            start=self.start,
+            end=self.end,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure,
+            "label": self.label,
+            "benefit": self.benefit,
+            "conditions": self.conditions,
+            "status": self.status,
+            "score": round(self.score, 3),
+            "reasons": self.reasons,
+            "citation": self.citation(),
+        }
+
+
+def _score(rec: Record, profile: Profile | None) -> tuple[float, list[str], bool, bool]:
+    """(score, reasons, matches the profile, excluded for the profile)."""
+    f = rec.fields
+    name = str(f.get("measure") or "")
+    info = MEASURE_INFO.get(name, _FALLBACK_INFO)
+    label = info.label or name
+    conditions = [str(c) for c in f.get("conditions") or []]
+    score = 0.0
+    reasons: list[str] = []
+    matched = False
+    if profile is not None and not profile.empty:
+        for t in profile.enterprise_types:
+            said = [c for c in conditions if c in _TYPE_CONDITIONS.get(t, ())]
+            if said:
+                score += 3.0
+                matched = True
+                reasons.append(f"你是{t} → {label}面向{'、'.join(said[:2])}")
+            elif t in info.types:
+                score += 2.0
+                matched = True
+                reasons.append(f"你是{t} → {label}适用于{t}")
+        if profile.enterprise_types and info.types and not any(
+            t in info.types or any(c in _TYPE_CONDITIONS.get(t, ()) for c in conditions)
+            for t in profile.enterprise_types
+        ):
+            if not profile.needs or not set(profile.needs) & set(info.needs):
+                return 0.0, [], False, True  # for other kinds of applicants
+        for need in profile.needs:
+            if need in info.needs:
+                score += 3.0
+                matched = True
+                reasons.append(f"想{need} → {label}：{info.what}")
+        for asset in profile.assets:
+            if asset in info.assets:
+                score += 2.5
+                matched = True
+                reasons.append(f"有{asset} → {label}：{info.what}")
+    if f.get("benefit"):
+        score += 1.0
+        reasons.append(f"原文写明金额/比例：{f['benefit']}")
+    if f.get("status") == "implemented":
+        score += 0.5
+    score += ((rec.year or 2000) - 2000) / 100.0  # newer first among equals
+    return score, reasons, matched, False
+
+
+def find_measures(
+    store: Any,
+    region: str | None = None,
+    profile: Profile | str | None = None,
+    *,
+    include_parents: bool = False,
+    only_matching: bool = True,
+) -> list[MeasureMatch]:
+    """Measures for a region and profile, best first.
+
+    ``region`` accepts short names (中山); with ``include_parents`` the measures of the province
+    and the country count too. With a profile, measures that fit nothing in it are left out
+    (``only_matching=False`` keeps them, ranked last), and so are measures for other kinds of
+    applicants (孵化器补助 for a 科技型中小企业 that did not ask about 孵化).
+    """
+    wanted = resolve_region(region)
+    if isinstance(profile, str):
+        profile = parse_profile(profile)
+    out: list[MeasureMatch] = []
+    for rec in store.list_records(kind="measure"):
+        if wanted and not region_matches(rec.region, wanted, include_parents=include_parents):
+            continue
+        score, reasons, matched, excluded = _score(rec, profile)
+        if excluded:
+            continue
+        if profile is not None and not profile.empty and not matched and only_matching:
+            continue
+        if wanted and rec.region != wanted:
+            score -= 1.0  # a parent's or child's measure ranks after the place's own
+        f = rec.fields
+        name = str(f.get("measure") or "")
+        out.append(
+            MeasureMatch(
+                measure=name,
+                label=MEASURE_INFO.get(name, _FALLBACK_INFO).label or name,
+                benefit=f.get("benefit"),
+                conditions=list(f.get("conditions") or []),
+                status=str(f.get("status") or ""),
+                region=rec.region,
+                source=rec.source,
+                title=rec.title,
+                date=rec.date,
+                year=rec.year,
+                section=rec.section,
+                sentence=rec.sentence,
+                start=rec.start,
+                end=rec.end,
+                doc_id=rec.doc_id,
+                score=score,
+                reasons=reasons,
+                profile_match=matched,
+            )
+        )
+    out.sort(key=lambda m: (-m.score, m.source, m.start))
+    return out
+
+
+# --- the chat seam ---------------------------------------------------------------------------------
+
+MAX_MEASURES_IN_ANSWER = 8
+
+
+def answer_subsidy_question(
+    question: str, analysis: Any, store: Any, *, max_measures: int = MAX_MEASURES_IN_ANSWER
+) -> Answer | None:
+    """A cited answer listing the measures that fit the question, or None when none are found.
+
+    ``analysis`` is the pipeline's QueryAnalysis (regions, enterprise types); only its
+    ``wanted_regions`` and ``enterprise_types`` are read, so a plain object with those works.
+    Measures are grouped by name (best record first); each line quotes the amount and ends with
+    its [n] marker; the citations quote the verbatim sentences.
+    """
+    regions = list(getattr(analysis, "wanted_regions", None) or [])
+    profile = parse_profile(question, getattr(analysis, "enterprise_types", None) or [])
+    matches: list[MeasureMatch] = []
+    for region in regions or [None]:
+        matches += find_measures(store, region=region, profile=profile, only_matching=False)
+    if not matches:
+        return None
+    matches.sort(key=lambda m: (-m.score, m.source, m.start))
+    # best record per (region, measure); keep the others as extra citations of the same line
+    groups: dict[tuple[str | None, str], list[MeasureMatch]] = {}
+    for m in matches:
+        groups.setdefault((m.region, m.measure), []).append(m)
+    chosen = list(groups.values())[:max_measures]
+
+    citations: list[Citation] = []
+    lines: list[str] = []
+    where = "、".join(r for r in regions) if regions else "已收录文件"
+    who = "、".join(profile.enterprise_types + [f"有{a}" for a in profile.assets] + [f"想{n}" for n in profile.needs])
+    lead = f"根据已收录文件，{where}可申请或可关注的扶持措施" + (f"（按与“{who}”的匹配程度排序）" if who else "") + "："
+    for group in chosen:
+        best = group[0]
+        # the line quotes an amount when any mention gives one, and that mention's status
+        shown = next((m for m in group if m.benefit), best)
+        cited = [shown] + [m for m in group if m is not shown][:1]
+        ids: list[int] = []
+        for m in cited:
+            citations.append(Citation(id=len(citations) + 1, passage=m.passage(), quote=m.sentence))
+            ids.append(len(citations))
+        status = "已实施" if shown.status == "implemented" else "计划中"
+        facts = [f for f in (shown.region, status, shown.benefit) if f]
+        why = f"；{best.reasons[0]}" if best.reasons and best.profile_match else ""
+        marks = "".join(f"[{i}]" for i in ids)
+        lines.append(f"- {best.label}（{' · '.join(facts)}）{why} {marks}")
+    text = "\n".join([lead, *lines])
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=False,
+        citations=citations,
+        passages=[c.passage for c in citations],
+        analysis={"profile": profile.to_json(), "measures": [g[0].to_json() for g in chosen]},
+        answerer="subsidies",
+    )
+
+
+def make_subsidy_finder(store: Any):
+    """The callable ``QAService(subsidy_finder=...)`` expects: (question, analysis, passages)."""
+
+    def finder(question: str, analysis: Any, passages: Sequence[Passage]) -> Answer | None:
+        return answer_subsidy_question(question, analysis, store)
+
+    return finder
