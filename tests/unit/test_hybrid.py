@@ -16,6 +16,7 @@ from assistant.retrieval import PolicyRetriever, document_from_passage, passage_
 from common.errors import EmptyStoreError
 from common.settings import RetrievalSettings
 from tests.fakes import HashEmbeddings
+from tests.unit.answer_helpers import MemoryStore, SubstringLexical
 from vectorstore.base import StoredChunk
 from vectorstore.hybrid import (
     Boosts,
@@ -123,69 +124,6 @@ def test_boosts_region_and_year() -> None:
 
 
 # --- the searcher over in-memory stand-ins ------------------------------------------------
-
-
-class MemoryStore:
-    """Just what HybridSearcher reads from a PolicyStore."""
-
-    def __init__(self, chunks: list[StoredChunk], embeddings: HashEmbeddings) -> None:
-        self.chunks = chunks
-        self.vectors = {c.id: embeddings.embed_documents([c.text])[0] for c in chunks}
-        self.gen = 1
-        self.wheres: list[Any] = []
-
-    def generation(self) -> str:
-        return str(self.gen)
-
-    def iter_chunks(self):
-        return iter(self.chunks)
-
-    def list_documents(self) -> list[dict[str, Any]]:
-        docs: dict[str, dict[str, Any]] = {}
-        for c in self.chunks:
-            docs.setdefault(c.metadata["doc_id"], dict(c.metadata))
-        return list(docs.values())
-
-    def dense_search(self, vec, k, where=None):
-        self.wheres.append(where)
-        allowed = [c for c in self.chunks if where is None or SearchFilters(**_filters_of(where)).matches(c.metadata)]
-        sims = [(c, sum(a * b for a, b in zip(vec, self.vectors[c.id]))) for c in allowed]
-        return sorted(sims, key=lambda x: -x[1])[:k]
-
-
-def _filters_of(where: dict[str, Any]) -> dict[str, Any]:
-    """Read back the filters the searcher put into a where-clause (test helper)."""
-    out: dict[str, Any] = {}
-    clauses = where.get("$and", [where])
-    for c in clauses:
-        first = c["$or"][0]
-        if "region" in first:
-            out["region"] = first["region"]
-        elif "years" in first:
-            out["year"] = first["years"]["$contains"]
-        elif "doc_id" in first:
-            out["doc"] = first["doc_id"]
-    return out
-
-
-class SubstringLexical:
-    """Counts query characters' bigrams in a chunk: a monotone stand-in for BM25."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.calls: list[tuple[str, int, set[str] | None]] = []
-
-    def search(self, query: str, k: int, allowed_ids: set[str] | None):
-        self.calls.append((query, k, allowed_ids))
-        q = bigrams(query)
-        out = []
-        for c in self.store.chunks:
-            if allowed_ids is not None and c.id not in allowed_ids:
-                continue
-            score = float(len(q & bigrams(c.text)))
-            if score > 0:
-                out.append((c.id, score))
-        return sorted(out, key=lambda x: -x[1])[:k]
 
 
 def _chunk(cid: str, text: str, key: str, **extra: Any) -> StoredChunk:

@@ -1,0 +1,83 @@
+"""``policyqa ask QUESTION [--region R] [--year Y] [--k N] [--json] [--store DIR]``.
+
+Human output streams the answer, then lists the citations with document, section, region and
+date (and, for LLM answers, any sentence that failed its number / citation check). ``--json``
+prints exactly ``Answer.to_json()`` (the DESIGN.md contract).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from assistant.cli import add_store_option
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "ask",
+        help="answer a question with cited passages",
+        description="Answer a question from the ingested reports, quoting them with citations.",
+    )
+    p.add_argument("question", help="the question, e.g. '阳江2015年专利申请量是多少？'")
+    p.add_argument("--region", help="only passages from this region (e.g. 中山, 阳江市)")
+    p.add_argument("--year", type=int, help="only documents covering this year")
+    p.add_argument("--doc", help="only this document (file name or doc id)")
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    add_store_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from assistant.models import Answer
+    from assistant.services import build_services
+    from common.errors import QuestionError
+    from common.settings import load_settings
+
+    out = out or sys.stdout
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise QuestionError(f"bad --k {args.k}", "use a number of passages from 1 to 50")
+    settings = load_settings(store=args.store)
+    qa = build_services(settings).qa
+    kwargs = {"region": args.region, "year": args.year, "doc": args.doc, "k": args.k}
+    if args.json:
+        answer = qa.ask(args.question, **kwargs)
+        json.dump(answer.to_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    final: Answer | None = None
+    for piece in qa.stream(args.question, **kwargs):
+        if isinstance(piece, Answer):
+            final = piece
+        else:
+            out.write(piece)
+            out.flush()
+    out.write("\n")
+    if final is not None:
+        print_details(final, out)
+    return 0
+
+
+def print_details(answer: object, out: TextIO) -> None:
+    """Citations (and failed checks) under the streamed answer text."""
+    a = answer  # assistant.models.Answer
+    if getattr(a, "resolved_question", None):
+        out.write(f"\n（按上下文理解为：{a.resolved_question}）\n")
+    if a.abstained:
+        return
+    if a.citations:
+        out.write("\n出处：\n")
+        for c in a.citations:
+            p = c.passage
+            meta = "，".join(x for x in (p.region, p.date) if x)
+            out.write(f"[{c.id}] 《{p.title}》（{meta}） {p.source}\n")
+            if p.section:
+                out.write(f"    {p.section}\n")
+    failed = [c for c in a.checks if not c.ok]
+    if failed:
+        out.write("\n未通过核对的句子：\n")
+        for c in failed:
+            out.write(f"  ✗ {c.sentence}  ——{'；'.join(c.problems)}\n")

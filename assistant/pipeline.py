@@ -1,0 +1,334 @@
+"""The answering pipeline: analyse -> retrieve -> answer, as a LangChain Runnable.
+
+:class:`QAService` is the Python facade the CLI, the web app and eval use::
+
+    qa = QAService(settings, store, embeddings, lexical)
+    answer = qa.ask("阳江2015年专利申请量是多少？")
+    for piece in qa.stream("江门到2017年高企要达到多少家？"):
+        ...  # str pieces, then the final Answer
+
+Underneath, ``qa.chain`` is ``RunnableLambda(analyze) | RunnableLambda(retrieve) |
+RunnableLambda(answer)`` over a request dict, so it composes with other LangChain runnables
+(``qa.chain.invoke({"question": "…", "region": "中山市"})`` returns the same Answer).
+
+Answerers: the extractive one by default; the LLM one when a chat model is given or
+``settings.llm.base_url`` is set. Subsidy questions ("有哪些补贴 / 我能申请什么") first go to the
+optional ``subsidy_finder`` (see :class:`SubsidyFinder`); when it is absent or returns None the
+normal answerer runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.conversation import resolve_followup
+from assistant.extractive import Draft, ExtractiveAnswerer
+from assistant.llm import LLMAnswerer
+from assistant.models import Answer, Citation, Passage
+from assistant.query import CorpusCoverage, QueryAnalysis, analyze, clean_question, term_weights
+from assistant.retrieval import PolicyRetriever, passage_from_document
+from assistant.verify import cited_ids
+from common.errors import QuestionError
+from vectorstore.hybrid import HybridSearcher, make_reranker
+
+
+class SubsidyFinder(Protocol):
+    """The seam for the subsidy finder (issue 5, ``assistant/subsidies.py``).
+
+    Called for questions whose intent is ``subsidy`` with the (resolved) question, its analysis
+    (regions, enterprise types …) and the passages retrieved for it. Return an :class:`Answer`
+    listing the matching measures with citations (``[n]`` markers; ``Citation.id`` numbering is
+    the finder's own, and ``Answer.passages`` should hold what it cites), or ``None`` to let the
+    normal answerer reply. The pipeline fills in ``question``, ``resolved_question``,
+    ``analysis`` and ``latency_ms``.
+    """
+
+    def __call__(
+        self, question: str, analysis: QueryAnalysis, passages: Sequence[Passage]
+    ) -> Answer | None: ...
+
+
+@dataclass
+class _Request:
+    question: str
+    region: str | None = None
+    year: int | None = None
+    doc: str | None = None
+    k: int | None = None
+    history: Sequence[tuple[str, Any]] | None = None
+    started: float = field(default_factory=time.perf_counter)
+    # filled by the steps
+    resolved: str = ""
+    analysis: QueryAnalysis | None = None
+    passages: list[Passage] = field(default_factory=list)
+
+
+class QAService:
+    """Answers questions over a store. Thread-safe; build once, reuse."""
+
+    def __init__(
+        self,
+        settings: Any,
+        store: Any,
+        embeddings: Any,
+        lexical: Any,
+        llm: BaseChatModel | None = None,
+        *,
+        subsidy_finder: SubsidyFinder | None = None,
+        reranker: Any | None = None,
+        find_regions: Any | None = None,
+        normalize_region: Any | None = None,
+    ) -> None:
+        """``find_regions`` / ``normalize_region`` replace the ingest gazetteer (tests)."""
+        self.settings = settings
+        self._gazetteer = {"find_regions": find_regions, "normalize_region": normalize_region}
+        self.store = store
+        if reranker is None and settings.retrieval.reranker_model:
+            reranker = make_reranker(settings.retrieval.reranker_model, settings.embedding.device)
+        self.searcher = HybridSearcher(store, embeddings, lexical, settings.retrieval, reranker=reranker)
+        self.retriever = PolicyRetriever(searcher=self.searcher, k=settings.retrieval.k)
+        self.subsidy_finder = subsidy_finder
+        self.llm: LLMAnswerer | None = None
+        if llm is not None or settings.llm.base_url:
+            self.llm = LLMAnswerer.from_settings(settings.llm, chat_model=llm)
+        self._coverage: tuple[str, CorpusCoverage] | None = None
+        self._lock = threading.Lock()
+        self.chain: Runnable = (
+            RunnableLambda(self._step_analyze, name="analyze")
+            | RunnableLambda(self._step_retrieve, name="retrieve")
+            | RunnableLambda(self._step_answer, name="answer")
+        ).with_config(run_name="policyqa")
+
+    # --- public API -----------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        doc: str | None = None,
+        k: int | None = None,
+        history: Sequence[tuple[str, Any]] | None = None,
+    ) -> Answer:
+        """Answer one question (see module doc). Raises QuestionError for an empty question."""
+        return self.chain.invoke(
+            {"question": question, "region": region, "year": year, "doc": doc, "k": k, "history": history}
+        )
+
+    def stream(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        doc: str | None = None,
+        k: int | None = None,
+        history: Sequence[tuple[str, Any]] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text in pieces (sentences, or LLM tokens), then the final Answer.
+
+        With the LLM, the final Answer's text is the verified one: flagged sentences are listed
+        in ``checks``, and with ``drop_unverified`` they are gone from it.
+        """
+        req = self._step_retrieve(
+            self._step_analyze(
+                {"question": question, "region": region, "year": year, "doc": doc, "k": k, "history": history}
+            )
+        )
+        qa = req.analysis
+        assert qa is not None
+        special = self._subsidy_answer(req)
+        if special is not None:
+            yield special.answer
+            yield special
+            return
+        if self.llm is None or qa.language == "none" or not req.passages or self._hard_abstain(qa, req.passages):
+            draft = self._extractive(req)
+            yield from draft.pieces
+            yield self._wrap(req, draft)
+            return
+        parts: list[str] = []
+        for piece in self.llm.stream_text(req.resolved, req.passages):
+            parts.append(piece)
+            yield piece
+        yield self._finish_llm(req, "".join(parts))
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        doc: str | None = None,
+        k: int | None = None,
+    ) -> list[Passage]:
+        """The ranked passages for a question (what ``Answer.passages`` holds), best first."""
+        req = self._step_retrieve(
+            self._step_analyze({"question": question, "region": region, "year": year, "doc": doc, "k": k})
+        )
+        return req.passages
+
+    def analyze(self, question: str, **filters: Any) -> QueryAnalysis:
+        """The query analysis, against what the store covers."""
+        return analyze(question, coverage=self.coverage(), **self._gazetteer, **filters)
+
+    def coverage(self) -> CorpusCoverage:
+        """Regions and years the store's documents are about (cached per store generation)."""
+        gen = self.store.generation()
+        with self._lock:
+            if self._coverage is None or self._coverage[0] != gen:
+                self._coverage = (gen, CorpusCoverage.from_documents(self.store.list_documents()))
+            return self._coverage[1]
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _step_analyze(self, request: dict[str, Any] | str) -> _Request:
+        if isinstance(request, str):
+            request = {"question": request}
+        raw = request.get("question")
+        clean_question(raw)  # QuestionError with a hint when empty
+        req = _Request(
+            question=str(raw).strip(),
+            region=request.get("region") or None,
+            year=_as_year(request.get("year")),
+            doc=request.get("doc") or None,
+            k=request.get("k") or None,
+            history=request.get("history") or None,
+        )
+        coverage = self.coverage()
+        req.resolved = resolve_followup(
+            req.question,
+            req.history,
+            analyzer=lambda q: analyze(q, coverage=coverage, **self._gazetteer),
+            coverage=coverage,
+        )
+        req.analysis = analyze(
+            req.resolved, region=req.region, year=req.year, doc=req.doc, coverage=coverage,
+            **self._gazetteer,
+        )
+        return req
+
+    def _step_retrieve(self, req: _Request) -> _Request:
+        qa = req.analysis
+        assert qa is not None
+        if qa.language == "none":
+            return req  # punctuation only: nothing to search for
+        boost_regions = [r for r in qa.regions if r not in qa.uncovered_regions]
+        docs = self.retriever.invoke(
+            qa.text,
+            k=req.k or self.settings.retrieval.k,
+            region=qa.filter_region,
+            year=qa.filter_year,
+            doc=qa.filter_doc,
+            boost_regions=boost_regions,
+            boost_years=qa.years,
+        )
+        req.passages = [passage_from_document(d) for d in docs]
+        return req
+
+    def _step_answer(self, req: _Request) -> Answer:
+        qa = req.analysis
+        assert qa is not None
+        special = self._subsidy_answer(req)
+        if special is not None:
+            return special
+        if self.llm is None or qa.language == "none" or not req.passages or self._hard_abstain(qa, req.passages):
+            return self._wrap(req, self._extractive(req))
+        return self._finish_llm(req, self.llm.generate(req.resolved, req.passages))
+
+    # --- answerers ------------------------------------------------------------------------
+
+    def _extractive(self, req: _Request) -> Draft:
+        qa = req.analysis
+        assert qa is not None
+        answerer = ExtractiveAnswerer.from_settings(
+            self.settings.answer, known_regions=sorted(self.coverage().regions)
+        )
+        return answerer.answer(qa, req.passages, term_weight=self._term_weight(qa))
+
+    def _term_weight(self, qa: QueryAnalysis):
+        catalog = self.searcher.catalog()
+        weights = term_weights(qa.key_terms, catalog.doc_freq, max(1, len(catalog)))
+        return lambda t: weights.get(t, 1.0)
+
+    def _hard_abstain(self, qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
+        """Region or year out of the corpus: the extractive abstention says so without asking
+        the LLM (which might still quote a neighbouring number)."""
+        return qa.region_out_of_corpus or (
+            qa.year_out_of_corpus and not any(f"{y}年" in p.text for p in passages for y in qa.years)
+        )
+
+    def _subsidy_answer(self, req: _Request) -> Answer | None:
+        qa = req.analysis
+        if self.subsidy_finder is None or qa is None or qa.intent != "subsidy" or qa.region_out_of_corpus:
+            return None
+        answer = self.subsidy_finder(req.resolved, qa, req.passages)
+        if answer is None:
+            return None
+        answer.question = req.question
+        answer.resolved_question = req.resolved if req.resolved != req.question else None
+        answer.analysis = {**qa.to_json(), **(answer.analysis or {})}
+        answer.latency_ms = (time.perf_counter() - req.started) * 1000
+        if not answer.answerer or answer.answerer == "extractive":
+            answer.answerer = "subsidies"
+        return answer
+
+    def _wrap(self, req: _Request, draft: Draft) -> Answer:
+        qa = req.analysis
+        assert qa is not None
+        analysis = qa.to_json()
+        analysis["evidence"] = round(draft.evidence, 4)
+        if draft.reason:
+            analysis["abstain_reason"] = draft.reason
+        return Answer(
+            question=req.question,
+            answer=draft.text,
+            abstained=draft.abstained,
+            citations=draft.citations,
+            passages=req.passages,
+            resolved_question=req.resolved if req.resolved != req.question else None,
+            analysis=analysis,
+            answerer="extractive",
+            latency_ms=(time.perf_counter() - req.started) * 1000,
+        )
+
+    def _finish_llm(self, req: _Request, text: str) -> Answer:
+        assert self.llm is not None and req.analysis is not None
+        final, checks, abstained = self.llm.finish(text, req.passages)
+
+        ids = sorted({i for i in cited_ids(final) if 1 <= i <= len(req.passages)})
+        citations = [Citation(id=i, passage=req.passages[i - 1], quote="") for i in ids]
+        analysis = req.analysis.to_json()
+        analysis["unverified"] = sum(1 for c in checks if not c.ok)
+        return Answer(
+            question=req.question,
+            answer=final,
+            abstained=abstained,
+            citations=[] if abstained else citations,
+            passages=req.passages,
+            resolved_question=req.resolved if req.resolved != req.question else None,
+            analysis=analysis,
+            checks=checks,
+            answerer="llm",
+            latency_ms=(time.perf_counter() - req.started) * 1000,
+        )
+
+
+def _as_year(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        year = int(value)
+    except (TypeError, ValueError) as exc:
+        raise QuestionError(f"bad year {value!r}", "give a four-digit year, e.g. --year 2016") from exc
+    if not 1900 <= year <= 2100:
+        raise QuestionError(f"bad year {value!r}", "give a four-digit year, e.g. --year 2016")
+    return year
