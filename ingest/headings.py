@@ -16,7 +16,7 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 _MARKERS: tuple[tuple[str, str], ...] = (
     ("chapter", rf"第[{_CN_NUM}\d]{{1,4}}(?:章|部分|节|篇)"),
     ("article", rf"第[{_CN_NUM}\d]{{1,4}}条"),
-    ("cn", r"[一二三四五六七八九十]{1,3}[、．.](?![\d])"),
+    ("cn", r"[一二三四五六七八九十]{1,3}(?:、|[．.](?!\d))"),
     ("cn_paren", r"[（(][一二三四五六七八九十]{1,3}[）)]"),
     ("num_paren", r"[（(]\d{1,2}[）)]"),
     ("num_comma", r"\d{1,2}、"),
@@ -72,7 +72,7 @@ def short_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
         return text
     head = text[:limit]
     cut = max(head.rfind(c) for c in _CLAUSE_BREAKS)
-    if cut >= 8:
+    if cut >= 4:
         return head[:cut]
     return head + "…"
 
