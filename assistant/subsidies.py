@@ -371,10 +371,27 @@ def answer_subsidy_question(
     )
 
 
+class _CachedRecords:
+    """The store's measure records, read again only when its generation changes."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._key: Any = object()
+        self._records: list[Record] = []
+
+    def list_records(self, kind: str | None = None) -> list[Record]:
+        gen = self.store.generation() if hasattr(self.store, "generation") else None
+        if gen is None or gen != self._key:
+            self._records = self.store.list_records(kind="measure")
+            self._key = gen if gen is not None else object()
+        return [r for r in self._records if kind in (None, r.kind)]
+
+
 def make_subsidy_finder(store: Any):
     """The callable ``QAService(subsidy_finder=...)`` expects: (question, analysis, passages)."""
+    cached = _CachedRecords(store)
 
     def finder(question: str, analysis: Any, passages: Sequence[Passage]) -> Answer | None:
-        return answer_subsidy_question(question, analysis, store)
+        return answer_subsidy_question(question, analysis, cached)
 
     return finder

@@ -61,6 +61,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print_tracks(tracks, count: int) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from assistant.commitments import KIND_LABELS
@@ -70,15 +71,16 @@ def _print_tracks(tracks, count: int) -> None:
                       width=None if sys.stdout.isatty() else 180)
     console.print(f"{count} figures in {len(tracks)} tracks (region · indicator)")
     for t in tracks:
-        table = Table(title=f"{t.region or '?'} · {t.indicator}    {t.summary()}", title_justify="left",
+        table = Table(title=escape(f"{t.region or '?'} · {t.indicator}    {t.summary()}"), title_justify="left",
                       show_lines=True, expand=True)
         table.add_column("年份", no_wrap=True)
         table.add_column("类型", no_wrap=True)
         table.add_column("数值", no_wrap=True)
-        table.add_column("来源", ratio=1, overflow="fold")
+        table.add_column("来源", no_wrap=True)
         table.add_column("章节", ratio=1, overflow="fold")
         table.add_column("原文", ratio=3, overflow="fold")
         for r in t.rows:
-            source = f"{r.source}\n{r.title}\n{r.date or ''}"
-            table.add_row(str(r.year or ""), KIND_LABELS.get(r.kind, r.kind), r.value_text, source, r.section, r.sentence)
+            source = f"{r.source}\n{r.date or ''}"
+            table.add_row(str(r.year or ""), KIND_LABELS.get(r.kind, r.kind), escape(r.value_text), source,
+                          escape(r.section), escape(r.sentence))
         console.print(table)

@@ -65,6 +65,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _print(matches, profile) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     # piped output (files, tests) gets a wide table; nothing is cut, long cells wrap
@@ -79,11 +80,12 @@ def _print(matches, profile) -> None:
     table.add_column("金额/比例", overflow="fold")
     table.add_column("状态", no_wrap=True)
     table.add_column("为何匹配", ratio=2, overflow="fold")
-    table.add_column("来源", ratio=1, overflow="fold")
-    table.add_column("原文", ratio=3, overflow="fold")
+    table.add_column("来源", no_wrap=True)
+    table.add_column("章节 / 原文", ratio=3, overflow="fold")
     for i, m in enumerate(matches, 1):
         status = "已实施" if m.status == "implemented" else "计划中"
         why = "\n".join(m.reasons) if m.reasons else "、".join(m.conditions)
-        source = f"{m.region or ''}\n{m.source}\n{m.title}\n{m.date or ''}\n{m.section}"
-        table.add_row(str(i), m.label, m.benefit or "", status, why, source, m.sentence)
+        source = f"{m.region or ''}\n{m.source}\n{m.date or ''}"
+        quote = f"[dim]{escape(m.section)}[/dim]\n{escape(m.sentence)}" if m.section else escape(m.sentence)
+        table.add_row(str(i), m.label, escape(m.benefit or ""), status, escape(why), source, quote)
     console.print(table)
