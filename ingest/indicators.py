@@ -61,7 +61,12 @@ INDICATORS: tuple[Indicator, ...] = (
     _ind("发明专利授权量", r"发明专利授权量?", units=PATENTS),
     _ind("有效发明专利", r"有效发明专利(?:拥有量)?", units=PATENTS),
     _ind("科技型中小企业入库", r"科技型中小企业(?!技术创新资金)"),
-    _ind("研发经费占比", r"研发经费[^,;。]{0,8}比重|R&D占比|研究与开发经费支出占[^,;。]{0,8}比重", "ratio"),
+    _ind(
+        "研发经费占比",
+        r"研发经费[^,;。]{0,8}比重|R&D占比|研究与开发经费支出占[^,;。]{0,8}比重|研发(?:经费)?(?:投入)?强度",
+        "ratio",
+    ),
+    _ind("每万人发明专利拥有量", r"(?:每)?万人(?:口)?[^,;。]{0,4}发明专利拥有量", units=PATENTS),
     _ind("工程技术研究中心", r"工程技术研究(?:开发)?中心|工程技术研发中心|工程中心"),
     _ind("重点实验室", r"重点实验室"),
     _ind("技术合同成交额", r"技术合同(?:成交额|交易额)", "money"),
@@ -119,6 +124,8 @@ def find_keywords(compact: str) -> list[Keyword]:
 
 def fits(indicator: Indicator, unit: str, change: str | None) -> bool:
     """Whether a quantity in ``unit`` can measure ``indicator``; growth rates fit anything."""
+    if unit.startswith("万") and unit not in MONEY_UNITS:
+        unit = unit[1:]
     kind = unit_kind(unit)
     if kind == "ratio" and change == "增长":
         return True
@@ -131,7 +138,10 @@ def fits(indicator: Indicator, unit: str, change: str | None) -> bool:
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
-_UNIT_ALT = "|".join(re.escape(u) for u in (*MONEY_UNITS, *RATIO_UNITS, *COUNT_UNITS))
+# "1.8万家", "3.5万件": a count in ten-thousands keeps 万 in its unit
+_UNIT_ALT = "|".join(
+    re.escape(u) for u in (*MONEY_UNITS, *RATIO_UNITS, *(f"万{c}" for c in COUNT_UNITS if c != "人次"), *COUNT_UNITS)
+)
 QUANTITY = re.compile(
     r"(?<![\d.A-Za-z第这那])"
     r"(?P<num>\d+(?:\.\d+)?(?:[-~—–至到]\d+(?:\.\d+)?)?|[一二两三四五六七八九十]{1,3}(?=[家个]))"

@@ -257,3 +257,11 @@ def test_long_reports_are_fast_and_sane(extra_dir: Path) -> None:
     print(f"extra/: {total} records in {elapsed:.2f}s")
     assert total > 0
     assert elapsed < 10.0  # measured ~0.4 s on 2 busy cores
+
+
+def test_ten_thousand_units_and_rd_intensity() -> None:
+    """Found missing on extra/ (not in the gold reports): 万家 counts and 研发投入强度 ratios."""
+    text = "到2025年，全省高新技术企业突破3.5万家，全社会研发投入强度达到3.2%以上。"
+    recs = _one(extract_records(_meta(years=[2025]), text, []), "target")
+    got = {(r.fields["indicator"], r.fields["value"], r.fields["unit"]) for r in recs}
+    assert got == {("高新技术企业数量", "3.5", "万家"), ("研发经费占比", "3.2", "%")}
