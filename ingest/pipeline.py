@@ -242,6 +242,8 @@ class _Planned:
 def _failure(path: Path, exc: BaseException) -> FileResult:
     if isinstance(exc, PolicyQAError):
         reason, hint = exc.message, exc.hint
+        for prefix in (f"{path.name}: ", f"{path}: "):  # the report names the file already
+            reason = reason.removeprefix(prefix)
     elif isinstance(exc, PermissionError):
         reason, hint = "permission denied", "make the file readable (chmod +r) or skip it"
     elif isinstance(exc, OSError):

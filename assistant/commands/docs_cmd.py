@@ -63,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
         ("years", "left"), ("type", "left"), ("chunks", "right"), ("records", "right"),
         ("encoding", "left"),
     ):  # fmt: skip
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, no_wrap=col in ("source", "date"))  # type: ignore[arg-type]
     for d in docs:
         region = d.get("region") or ""
         if d.get("parent_region"):
@@ -79,5 +79,8 @@ def handle(args: argparse.Namespace) -> int:
             str(d.get("record_count") or 0),
             d.get("encoding") or d.get("format") or "",
         )
-    Console(file=sys.stdout, highlight=False, soft_wrap=False).print(table)
+    console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:
+        console.width = 200  # logs and pipes: full titles rather than 80-column ellipses
+    console.print(table)
     return 0

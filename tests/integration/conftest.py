@@ -5,7 +5,8 @@
   reports ingested through ``ingest.pipeline.ingest_paths`` with that model (~30-40 s, once).
   Treat it as read-only; a test that writes takes ``writable_reports_store`` (a copy).
 - ``minilm_path``: the packaged all-MiniLM-L6-v2 (sentence-transformers format, offline).
-- ``policyqa_cli``: runs ``policyqa`` as a real subprocess with a clean ``POLICYQA_*`` env.
+- ``policyqa_cli``: runs ``policyqa`` as a real subprocess with a clean ``POLICYQA_*`` env;
+  ``cli_env(**extra)`` builds such an environment, ``policyqa_bin`` is the script's path.
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ def clean_env(**extra: str) -> dict[str, str]:
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def cli_env() -> Callable[..., dict[str, str]]:
+    """``cli_env(**extra)``: a clean environment for a ``policyqa`` subprocess."""
+    return clean_env
+
+
+@pytest.fixture(scope="session")
+def policyqa_bin() -> str:
+    """Path of the installed ``policyqa`` console script (next to this Python)."""
+    return POLICYQA
 
 
 @pytest.fixture

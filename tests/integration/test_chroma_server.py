@@ -1,0 +1,102 @@
+"""Server mode: a real ``chroma run`` on loopback, reached through HttpClient.
+
+Ingests a sample report with the bundled e5 model into the server, then asks it for documents
+and a dense search; opening it with another embedder is refused, as in embedded mode.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from common.errors import EmbedderMismatchError, StoreError
+from common.settings import Settings, StoreSettings
+from tests.fakes import HashEmbeddings
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    log = open(tmp_path / "chroma.log", "w")
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server_data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("chroma run did not start listening within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_ingest_into_a_chroma_server_and_search_it(chroma_server, tmp_path, reports_dir, e5_embeddings):
+    from ingest.pipeline import ingest_paths
+    from vectorstore.chroma_store import open_store
+    from vectorstore.lexical import LexicalIndex
+
+    settings = Settings(home=tmp_path / "local", store=StoreSettings(chroma_url=chroma_server))
+    store = open_store(settings, e5_embeddings, create=True)
+    assert store.where == chroma_server
+    report = ingest_paths([reports_dir / "003_9713f358d5aa3b1f.txt"], settings, store, e5_embeddings)
+    assert [r.source for r in report.added] == ["003_9713f358d5aa3b1f.txt"]
+
+    reader = open_store(settings, e5_embeddings, create=False)  # a second client
+    docs = reader.list_documents()
+    assert [(d["region"], d["parent_region"]) for d in docs] == [("赣榆区", "连云港市")]
+    assert reader.verify() == []
+    hits = reader.dense_search(e5_embeddings.embed_query("赣榆区2015年高新技术企业发展情况"), k=5)
+    assert len(hits) == 5 and all(h.metadata["source"] == "003_9713f358d5aa3b1f.txt" for h, _ in hits)
+    assert hits[0][1] >= hits[-1][1] > 0
+    assert any("高新技术" in h.text for h, _ in hits)
+
+    # The lexical index is derived from the server's chunks, cached in the local store dir.
+    index = LexicalIndex(reader)
+    assert index.search("高新技术企业", k=3)
+    assert (tmp_path / "local" / "lexical").is_dir()
+
+    again = ingest_paths([reports_dir / "003_9713f358d5aa3b1f.txt"], settings, store, e5_embeddings)
+    assert len(again.unchanged) == 1 and again.chunks_embedded == 0
+
+    with pytest.raises(EmbedderMismatchError):
+        open_store(settings, HashEmbeddings(), create=True)
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    settings = Settings(home=tmp_path, store=StoreSettings(chroma_url=f"http://127.0.0.1:{free_port()}"))
+    from vectorstore.chroma_store import open_store
+
+    with pytest.raises(StoreError) as err:
+        open_store(settings, HashEmbeddings(), create=True)
+    assert "cannot reach the Chroma server" in err.value.message
+    assert "chroma run" in err.value.hint
