@@ -150,11 +150,53 @@ class Backend:
         return ingest_paths(
             paths,
             self.settings,
-            self.store,
+            self._writable_store(),
             self.services.embeddings,
             prune=False,
             progress=_progress_adapter(progress) if progress else None,
         )
+
+    def _writable_store(self) -> Any:
+        """The store to ingest into; created on the first upload into an empty store directory.
+
+        ``services.store`` opens an existing store only (EmptyStoreError otherwise), and does not
+        cache that failure, so once this first ingest has committed, it opens normally.
+        """
+        try:
+            return self.store
+        except EmptyStoreError:
+            from vectorstore.chroma_store import open_store
+
+            return open_store(self.settings, self.services.embeddings, create=True)
+
+    # --- records: commitments and subsidies (issue 5) -------------------------------------
+    def commitments(
+        self,
+        *,
+        region: str | None = None,
+        indicator: str | None = None,
+        year: int | None = None,
+        kind: str = "all",
+    ) -> list[Any]:
+        """Targets and reported figures (``assistant.commitments.CommitmentRow``), filtered."""
+        from assistant.commitments import list_commitments
+
+        try:
+            return list_commitments(self.store, region=region or None, indicator=indicator or None, year=year, kind=kind)
+        except EmptyStoreError:
+            return []
+
+    def subsidies(
+        self, *, region: str | None = None, profile: str | None = None, include_parents: bool = False
+    ) -> list[Any]:
+        """Support measures (``assistant.subsidies.MeasureMatch``) ranked for a profile."""
+        from assistant.subsidies import find_measures, parse_profile
+
+        parsed = parse_profile(profile) if profile and profile.strip() else None
+        try:
+            return find_measures(self.store, region=region or None, profile=parsed, include_parents=include_parents)
+        except EmptyStoreError:
+            return []
 
     # --- evaluation (assistant/eval, issue 6) ---------------------------------------------
     def run_eval(

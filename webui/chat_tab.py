@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.models import Answer
-from common.errors import PolicyQAError
+from common.errors import EmptyStoreError, PolicyQAError
 from webui import formatting as fmt
 from webui.backend import Backend
 from webui.style import COPY_JS, READ_CITE_JS
@@ -273,6 +273,17 @@ class ChatTab:
                 yield list(session.messages), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             if answer is None:
                 raise PolicyQAError("回答流程没有返回结果", hint="请重试；若仍出错请查看服务器日志")
+        except EmptyStoreError:
+            session.turns.append(Turn(question, None, filters))
+            session.messages[-1] = {
+                "role": "assistant",
+                "content": fmt.error_html(
+                    "还没有收录任何文件，无法回答。",
+                    "在「文件」页上传报告（.txt / .md / .html / .pdf / .docx），或运行 policyqa ingest PATH",
+                ),
+            }
+            yield list(session.messages), session, gr.Radio(choices=[], value=None), gr.skip(), "", gr.skip()
+            return
         except PolicyQAError as exc:
             session.turns.append(Turn(question, None, filters))
             session.messages[-1] = {"role": "assistant", "content": fmt.error_html(exc.message, exc.hint)}

@@ -45,9 +45,15 @@ class CitationView:
     nearest: bool = False
 
     def label(self) -> str:
-        """One line for the citation list: ``[1] 《title》 · region · date``."""
-        parts = [f"《{self.title or self.source}》"]
-        parts += [p for p in (self.region, self.date or (str(self.year) if self.year else None)) if p]
+        """One line for the citation list: ``[1] 《short title》 · region · date · last section``."""
+        title = self.title or self.source
+        if len(title) > 16:
+            title = title[:15] + "…"
+        section = self.section.split(">")[-1].strip() if self.section else ""
+        if len(section) > 22:
+            section = section[:21] + "…"
+        date = self.date or (str(self.year) if self.year else None)
+        parts = [f"《{title}》"] + [p for p in (self.region, date, section) if p]
         prefix = "参考" if self.nearest else ""
         return f"{prefix}[{self.id}] " + " · ".join(parts)
 
@@ -125,8 +131,27 @@ def _link_markers(escaped: str, turn: int, ids: set[int]) -> str:
 
 
 def _paragraphs(text: str, turn: int, ids: set[int]) -> str:
-    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
-    return "".join(f"<p>{_link_markers(html.escape(ln), turn, ids)}</p>" for ln in lines)
+    """Lines as paragraphs; runs of lines starting with "- " or "• " as a list."""
+    out: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if items:
+            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in (text or "").strip().splitlines():
+        if not line.strip():
+            continue
+        body = _link_markers(html.escape(line.strip()), turn, ids)
+        bullet = re.match(r"^(?:-|•|·)\s+(.*)$", body)
+        if bullet:
+            items.append(bullet.group(1))
+        else:
+            flush()
+            out.append(f"<p>{body}</p>")
+    flush()
+    return "".join(out)
 
 
 def _meta_line(v: CitationView) -> str:
@@ -169,15 +194,32 @@ def answer_html(answer: Answer, turn: int) -> str:
         )
     if views:
         heading = "最接近的段落（仅供参考）" if answer.abstained else "来源"
-        items = "".join(
-            f'<li><a class="pq-cite" href="{cite_anchor(turn, v.id)}" title="查看原文">[{v.id}]</a> '
-            f"《{html.escape(v.title or v.source)}》"
-            f'<span class="pq-meta">{_meta_line(v)}</span></li>'
-            for v in views
-        )
-        parts.append(f'<div class="pq-sources"><p>{heading}：</p><ul>{items}</ul></div>')
+        parts.append(f'<div class="pq-sources"><p>{heading}：</p>{_sources_list(views, turn)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _sources_list(views: list[CitationView], turn: int) -> str:
+    """Citations grouped by document: the title and its region/date once, then each [n] with
+    the section it comes from."""
+    groups: dict[str, list[CitationView]] = {}
+    for v in views:
+        groups.setdefault(v.source or v.title, []).append(v)
+    items = []
+    for group in groups.values():
+        first = group[0]
+        date = first.date or (str(first.year) if first.year else "")
+        meta = " · ".join(html.escape(b) for b in (first.region, date) if b)
+        cites = "".join(
+            f'<li><a class="pq-cite" href="{cite_anchor(turn, v.id)}" title="查看原文">[{v.id}]</a> '
+            f'<span class="pq-meta">{html.escape(v.section or "（正文开头）")}</span></li>'
+            for v in group
+        )
+        items.append(
+            f"<li>《{html.escape(first.title or first.source)}》"
+            f'<span class="pq-meta">{meta}</span><ul class="pq-cites">{cites}</ul></li>'
+        )
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def streaming_html(text: str) -> str:
@@ -277,7 +319,7 @@ def highlight_html(text: str, quote: str) -> str:
     return "".join(out)
 
 
-def passage_html(view: CitationView | None) -> str:
+def passage_html(view: CitationView | None, heading: str | None = None) -> str:
     """The source viewer: document title, region, date, section, then the highlighted passage."""
     if view is None:
         return (
@@ -295,7 +337,8 @@ def passage_html(view: CitationView | None) -> str:
         f'<tr><th>{k}</th><td class="pq-{key}">{html.escape(str(v))}</td></tr>'
         for (k, v), key in zip(rows, ("title", "region", "date", "section", "source"))
     )
-    kind = "最接近的段落（未作为答案引用）" if view.nearest else f"引用 [{view.id}]"
+    kind = heading or ("最接近的段落（未作为答案引用）" if view.nearest else f"引用 [{view.id}]")
+    kind = html.escape(kind)
     return (
         f'<div class="pq-passage"><div class="pq-passage-kind">{kind}</div>'
         f'<table class="pq-passage-meta">{meta}</table>'

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 CSS = """
 .pq-answer p { margin: 0.25em 0; }
+.pq-answer ul { margin: 0.2em 0 0.4em 0; padding-left: 1.2em; }
+.pq-answer li { margin: 0.15em 0; }
+#pq-citations .wrap { max-height: 260px; overflow-y: auto; }
 .pq-answer a.pq-cite {
   display: inline-block; padding: 0 0.3em; margin: 0 0.1em; border-radius: 0.4em;
   background: #e0ecff; color: #1d4ed8; font-size: 0.85em; text-decoration: none;
@@ -14,6 +17,8 @@ CSS = """
   font-size: 0.9em; color: #334155; }
 .pq-sources ul { margin: 0.2em 0 0 0; padding-left: 1em; list-style: none; }
 .pq-sources .pq-meta { color: #64748b; margin-left: 0.5em; font-size: 0.9em; }
+.pq-sources ul.pq-cites { padding-left: 1.2em; }
+.pq-sources ul.pq-cites .pq-meta { margin-left: 0.2em; }
 .pq-notfound { border-left: 4px solid #d97706; background: #fffbeb; padding: 0.5em 0.8em;
   border-radius: 0.3em; }
 .pq-error { border-left: 4px solid #dc2626; background: #fef2f2; padding: 0.5em 0.8em;

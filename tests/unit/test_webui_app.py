@@ -57,7 +57,7 @@ def test_chat_streams_then_shows_cited_answer_and_passes_history(services):
     assert all("pq-streaming" in c for c in streamed)
     final_chat, final_session, radio, _passage, copy_text, _ = steps[-1]
     assert 'href="#pq-cite-0-1"' in final_chat[-1]["content"]
-    assert radio.choices == [("[1] 《阳江市科技创新工作情况》 · 阳江市 · 2016-04-25", "0:1")]
+    assert radio.choices == [("[1] 《阳江市科技创新工作情况》 · 阳江市 · 2016-04-25 · （四）建立孵化服务体系", "0:1")]
     assert "省级孵化器3个" in copy_text and "<" not in copy_text
     assert services.qa.calls[0]["region"] == "阳江市" and services.qa.calls[0]["year"] == 2016
     # a follow-up carries the previous answer as history

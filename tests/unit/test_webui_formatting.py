@@ -15,7 +15,18 @@ def test_found_answer_links_each_valid_marker_to_its_turn_and_lists_sources():
     assert "pq-notfound" not in html and fmt.NOT_FOUND_BADGE not in html
     # the source list names the document, region, date and section
     assert "来源" in html and "《阳江市科技创新工作情况》" in html
-    assert "阳江市 · 2016-04-25 · 二、2016年工作计划" in html
+    assert '《阳江市科技创新工作情况》<span class="pq-meta">阳江市 · 2016-04-25</span>' in html
+    assert "二、2016年工作计划 &gt; （四）建立孵化服务体系" in html
+
+
+def test_sources_grouped_by_document():
+    a = found_answer("q")
+    from assistant.models import Citation
+    a.citations.append(Citation(2, passage(section="一、2015年工作", chunk_id="d-yj:3"), ""))
+    a.answer += "另[2]"
+    html = fmt.answer_html(a, turn=0)
+    assert html.count("《阳江市科技创新工作情况》<span") == 1
+    assert 'href="#pq-cite-0-2"' in html and "一、2015年工作" in html
 
 
 def test_marker_without_a_citation_stays_plain_text():
@@ -104,3 +115,20 @@ def test_error_bubble_shows_message_and_hint():
 def test_resolved_follow_up_is_shown():
     a = Answer("那中山呢？", "…[1]", False, [Citation(1, passage(), "")], resolved_question="中山2016年建几个省级孵化器？")
     assert "理解为：中山2016年建几个省级孵化器？" in fmt.answer_html(a, 0)
+
+
+def test_bullet_lines_become_a_list_with_linked_markers():
+    a = found_answer("q")
+    a.answer = "可申请的措施：\n- 专利质押融资补贴（补贴支出费用的50%）[1]\n- 科技创新券 [1]\n结尾。"
+    html = fmt.answer_html(a, turn=2)
+    assert "<ul><li>专利质押融资补贴（补贴支出费用的50%）<a" in html
+    assert html.count("<li>") == 2 + 2  # two bullets + the document and its one citation
+    assert "<p>结尾。</p>" in html
+
+
+def test_citation_label_is_short_and_names_the_section():
+    v = fmt.citation_views(found_answer("q"))[0]
+    long = fmt.CitationView(1, "中山市科学技术局2018年工作总结及2019年工作计划", "中山市", "2019-03-22", 2019,
+                            "一、2018年工作情况 > （七）着力完善科技金融生态,加强科技金融融合", "004.txt", "t")
+    assert v.label() == "[1] 《阳江市科技创新工作情况》 · 阳江市 · 2016-04-25 · （四）建立孵化服务体系"
+    assert long.label().startswith("[1] 《中山市科学技术局2018年工作…》 · 中山市 · 2019-03-22 · （七）")
