@@ -96,9 +96,10 @@ def _sections(text: str) -> list[_Section]:
             if heading.kind in kinds:
                 del stack[kinds.index(heading.kind):]
             stack.append(heading)
-            sections.append(
-                _Section(path=" > ".join(h.label for h in stack), heading_only=heading.whole_line)
-            )
+            # A bare title ("一、科技创新基本情况") waits for its text; a short complete item
+            # ("2.加强科研团队建设。") is text itself.
+            bare = heading.whole_line and text[b - 1] not in "。！？；!?;"
+            sections.append(_Section(path=" > ".join(h.label for h in stack), heading_only=bare))
             if heading.whole_line:
                 sections[-1].pieces.append((a, b))
                 continue
@@ -227,17 +228,21 @@ def chunk_text(text: str, settings: ChunkSettings | None = None) -> list[Chunk]:
     count = _Counter(text, settings.encoding)
 
     chunks: list[Chunk] = []
-    carried: list[tuple[int, int]] = []  # headings waiting for the text they introduce
+    # Headings waiting for the text they introduce, with their own section paths.
+    carried: list[tuple[tuple[int, int], str]] = []
     sections = _sections(text)
     for n, section in enumerate(sections):
         if section.heading_only and n + 1 < len(sections):
-            carried.extend(section.pieces)
+            carried.extend((piece, section.path) for piece in section.pieces)
             continue
-        spans = _pack(count, carried + section.pieces, limit)
-        carried = []
+        spans = _pack(count, [piece for piece, _ in carried] + section.pieces, limit)
         for a, b in _merge_small(count, spans, limit, minimum):
+            # Headings that could not share a chunk with their text keep their own path.
+            own = [path for (pa, pb), path in carried if pb <= b]
+            path = own[-1] if own and b <= carried[-1][0][1] else section.path
             chunks.append(
-                Chunk(text=text[a:b], start=a, end=b, section=section.path,
+                Chunk(text=text[a:b], start=a, end=b, section=path,
                       index=len(chunks), tokens=count(a, b))
             )
+        carried = []
     return chunks

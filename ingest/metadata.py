@@ -65,10 +65,16 @@ _DONE_CUES = re.compile(r"同比增长|累计|完成了|取得了|实现了|已�
 def normalize_title(title: str) -> str:
     """Tidy a title: no stray spaces, full-width brackets: 方案(2015-2017 年) -> 方案（2015-2017年）."""
     t = unicodedata.normalize("NFC", title).strip()
-    # Drop whitespace unless it separates two Latin words.
-    t = re.sub(r"(?<=[^A-Za-z])\s+|\s+(?=[^A-Za-z])", "", t)
+    # Drop whitespace unless it separates two Latin words or numbers ("R&D Plan 2020").
+    t = re.sub(r"\s+", lambda m: " " if _latin_both_sides(t, m) else "", t)
     t = t.replace("(", "（").replace(")", "）")
     return t
+
+
+def _latin_both_sides(text: str, m: re.Match[str]) -> bool:
+    before = text[m.start() - 1] if m.start() else ""
+    after = text[m.end()] if m.end() < len(text) else ""
+    return bool(re.match(r"[A-Za-z0-9&]", before) and re.match(r"[A-Za-z0-9&]", after))
 
 
 def iso_date(value: str | None) -> str | None:
