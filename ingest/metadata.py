@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.cleaning import Cleaned
-from ingest.headings import match_heading
+from ingest.headings import match_heading, short_title
 from ingest.models import DocumentMeta, LoadedText
 from ingest.regions import LEVELS, Region, find_regions, normalize_region
 
@@ -257,7 +257,8 @@ def extract_metadata(path: Path, loaded: LoadedText, cleaned: Cleaned) -> Docume
     header = dict(cleaned.header)
     lines = _lines(text)
     first = lines[0] if lines else ""
-    signature = _signature(lines[:40])
+    # A notice is signed under its opening (a forwarding notice) or at its end.
+    signature = _signature(lines[:40]) or _signature(lines[-12:])
 
     # Title: the header's, else a forwarded document's own, else the first line.
     title: str | None = header.get("标题") or header.get("信息名称") or None
@@ -331,10 +332,12 @@ def extract_metadata(path: Path, loaded: LoadedText, cleaned: Cleaned) -> Docume
         years.add(min(years) - 1)  # the report reviews the year before it
 
     # No title line at all: name it the way such documents are named.
-    if not title:
+    if not title and (region or years):
         year = f"{min(years)}年" if len(years) == 1 else ""
         subject = "科技工作" if "科技工作" in text[:400] else "工作"
         title = f"{year}{region.name if region else ''}{subject}{''.join(doc_types)}"
+    if not title:
+        title = short_title(first) or path.stem  # nothing to name it by: its opening words
 
     return DocumentMeta(
         doc_id=doc_id_for(path),

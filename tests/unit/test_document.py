@@ -70,3 +70,23 @@ def test_whole_corpus_is_prepared_quickly(corpus_dir: Path) -> None:
     assert len({d.meta.doc_id for d in docs}) == 17 and len({d.meta.content_hash for d in docs}) == 17
     # ~1 s on the 2-core machine; generous bound because other tests share the cores.
     assert elapsed < 30
+
+
+def test_pdf_lines_wrapped_at_the_page_width_are_rejoined(tmp_path: Path) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "wrapped.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    for i, line in enumerate(["一、科技创新基本情况", "2015年全市专利申请量达1724件，同比增长",
+                              "25.56%，其中发明专利76件。"]):
+        c.drawString(72, 760 - 20 * i, line)
+    c.showPage()
+    c.save()
+    doc = prepare_document(path, Settings())
+    assert doc.text.split("\n") == ["一、科技创新基本情况",
+                                     "2015年全市专利申请量达1724件，同比增长25.56%，其中发明专利76件。"]
+    assert doc.chunks[0].section == "一、科技创新基本情况"

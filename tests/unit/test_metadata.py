@@ -155,7 +155,7 @@ def test_document_with_nothing_to_go_on(tmp_path: Path) -> None:
     path.write_text("这是一段没有标题、没有日期、也没有地名的文字。它只说明了一些一般性的原则。")
     meta, _ = _meta(path)
     assert meta.region is None and meta.date is None and meta.years == []
-    assert meta.title  # never empty
+    assert meta.title == "这是一段没有标题、没有日期、也没有地名的文字"  # its opening words
     assert meta.doc_type in ("总结", "计划", "要点", "方案", "报告")
 
 
@@ -181,3 +181,14 @@ def test_iso_date_and_years() -> None:
     assert years_in("江门市加快推进创新驱动发展重点工作方案（2015-2017年）") == [2015, 2016, 2017]
     assert years_in("2015年工作总结和2016年工作计划") == [2015, 2016]
     assert years_in("共1724件，投入3065万元") == []
+
+
+def test_signature_at_the_end(tmp_path: Path) -> None:
+    text = ("关于开展2018年度科技创新券申报工作的通知\n\n各镇区科技部门：\n"
+            "为鼓励企业加大研发投入，现开展2018年度科技创新券申报工作。\n\n"
+            "中山市科学技术局\n2018年5月9日")
+    path = tmp_path / "notice.txt"
+    path.write_text(text, encoding="utf-8")
+    meta, _ = _meta(path)
+    assert (meta.issuer, meta.date, meta.region) == ("中山市科学技术局", "2018-05-09", "中山市")
+    assert meta.title == "关于开展2018年度科技创新券申报工作的通知" and meta.years == [2018]
