@@ -152,16 +152,17 @@ def collect_files(
 ) -> tuple[list[Path], list[FileResult]]:
     """Files under ``paths`` (recursive, sorted), skipping hidden ones and the store itself.
 
-    A file named explicitly is taken even if hidden; a path that does not exist is a failure.
+    A file named explicitly is taken even if hidden or inside the store (the web app keeps
+    uploads in ``<store>/uploads``); a path that does not exist is a failure.
     """
     files: list[Path] = []
     missing: list[FileResult] = []
     seen: set[Path] = set()
     skip = store_dir.resolve() if store_dir is not None else None
 
-    def take(p: Path) -> None:
+    def take(p: Path, explicit: bool = False) -> None:
         rp = p.resolve()
-        if rp not in seen and (skip is None or not rp.is_relative_to(skip)):
+        if rp not in seen and (explicit or skip is None or not rp.is_relative_to(skip)):
             seen.add(rp)
             files.append(p.absolute())
 
@@ -181,7 +182,7 @@ def collect_files(
                 if not _is_hidden(f, root):
                     take(f)
         elif p.exists() or p.is_symlink():
-            take(p)
+            take(p, explicit=True)
         else:
             missing.append(
                 FileResult(

@@ -39,3 +39,17 @@ def test_safe_name_drops_path_parts():
     assert safe_name("C:\\x\\报告.docx") == "报告.docx"
     assert safe_name('a<b>:"c".txt') == "a_b___c_.txt"
     assert safe_name("...") == "upload"
+
+
+def test_staged_uploads_are_ingestable_though_inside_the_store(tmp_path):
+    """ingest skips the store folder when walking, but takes files named explicitly."""
+    from ingest.pipeline import collect_files
+
+    home = tmp_path / "home"
+    src = tmp_path / "r.txt"
+    src.write_text("阳江市科技局", encoding="utf-8")
+    staged, _ = stage_uploads([src], home, 1)
+    files, missing = collect_files(staged, home)
+    assert files == [staged[0].absolute()] and missing == []
+    walked, _ = collect_files([tmp_path], home)
+    assert staged[0].absolute() not in walked and src.absolute() in walked
