@@ -12,6 +12,16 @@ scored twice: chunk text alone, and chunk text with its section path in front (w
 can index when the heading is not in the chunk itself).
 
 Timings are wall-clock on a shared 2-core machine: noisy.
+
+Measured (reports + extra, 17 files, 279,749 cleaned characters; BM25 text only / section + text):
+
+    budget  chunks  p50 tokens (chars)   dev (34 q) hit@1 hit@5 MRR    test (152 q) hit@1 hit@5 MRR
+    160     2734    114 / 128 (95/105)   0.71 0.91 0.80 / 0.71 0.94 0.80   0.64 0.88 0.74 / 0.66 0.88 0.76
+    240     1818    163 / 195            0.71 0.91 0.79 / 0.76 0.91 0.83   0.69 0.87 0.78 / 0.67 0.91 0.78
+    320     1371    209 / 264 (180/215)  0.74 0.91 0.82 / 0.76 0.91 0.84   0.68 0.91 0.78 / 0.70 0.93 0.80
+
+(p50 for reports / extra.) Every expected_evidence string lies inside one chunk at every budget,
+so the budget only moves ranking. One question is 0.03 on dev, 0.007 on test.
 """
 
 from __future__ import annotations
