@@ -116,7 +116,7 @@ def fmt(value: Any, metric: str = "") -> str:
     if value is None:
         return "n/a"
     if metric.endswith("_ms"):
-        return f"{value:.0f} ms"
+        return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
     if metric == "median_answer_chars":
         return f"{value:.0f}"
     if isinstance(value, float):
