@@ -1,0 +1,152 @@
+"""Kill a real ``policyqa ingest`` with SIGKILL in the middle of writing a document.
+
+Every document must be either wholly absent / in its previous version or wholly new, never
+half; the next run completes and leaves a consistent store. Uses the sentence-transformers
+backend on the packaged all-MiniLM-L6-v2 (a real model, fast enough to run here).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+EMBEDDED = re.compile(r"embedded (\d+)/(\d+) new chunks of (.+)$")
+COMMITTED = re.compile(r"committed (.+?) \(\d+ chunks")
+EXTRA = ["2025年浙江省政府工作报告.txt", "2025年湖北省政府工作报告.txt", "2025年江苏省政府工作报告.txt"]
+
+
+def start(policyqa_bin: str, folder: Path, store: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [policyqa_bin, "ingest", str(folder), "--store", str(store), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def kill_mid_document(proc: subprocess.Popen, *, after_commits: int, target: str | None = None,
+                      timeout: float = 600) -> tuple[list[str], str]:
+    """Read progress lines; SIGKILL as soon as a document is partly written.
+
+    Returns the documents seen committed and the one that was being written.
+    """
+    committed: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if time.monotonic() > deadline:
+            break
+        if m := COMMITTED.search(line):
+            committed.append(m.group(1))
+            continue
+        m = EMBEDDED.search(line.rstrip())
+        if not m or len(committed) < after_commits:
+            continue
+        done, total, source = int(m.group(1)), int(m.group(2)), m.group(3)
+        if done < total and (target is None or source == target):
+            proc.send_signal(signal.SIGKILL)  # a batch is written, the rest is not
+            proc.wait(timeout=30)
+            return committed, source
+    proc.kill()
+    pytest.fail(f"ingest finished or stalled before it could be killed mid-document: {committed}")
+
+
+def open_reader(store: Path):
+    """A fresh read-only view (no cached Chroma system from an earlier phase)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from common.settings import Settings
+    from vectorstore.chroma_store import open_store
+
+    SharedSystemClient.clear_system_cache()
+    return open_store(Settings(home=store), None, create=False)
+
+
+def visible_by_source(reader) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for c in reader.iter_chunks():
+        out.setdefault(c.metadata["source"], []).append((c.id, c.text))
+    return out
+
+
+def run_to_end(policyqa_bin, folder, store, env) -> dict:
+    done = subprocess.run(
+        [policyqa_bin, "ingest", str(folder), "--store", str(store), "--json"],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_killed_ingest_leaves_whole_documents_and_the_next_run_completes(
+    tmp_path, reports_dir, extra_dir, policyqa_bin, cli_env, minilm_path
+):
+    env = cli_env(
+        POLICYQA_EMBEDDING__BACKEND="sentence-transformers", POLICYQA_EMBEDDING__MODEL=minilm_path,
+        POLICYQA_EMBEDDING__BATCH_SIZE="8",
+    )
+    folder = tmp_path / "docs"
+    shutil.copytree(reports_dir, folder)
+    for name in EXTRA:
+        shutil.copy(extra_dir / name, folder / name)
+    store = tmp_path / "store"
+
+    # --- 1. killed while a new document is half written -------------------------------------
+    committed, partial = kill_mid_document(start(policyqa_bin, folder, store, env), after_commits=2)
+    reader = open_reader(store)
+    docs = {d["source"]: d for d in reader.list_documents()}
+    assert set(committed) <= set(docs)
+    assert partial not in docs
+    assert reader.verify() == []  # every committed document has exactly its chunks
+    visible = visible_by_source(reader)
+    assert set(visible) == set(docs)
+    assert all(len(visible[s]) == docs[s]["chunk_count"] for s in docs)
+    raw = reader.stats()["chunks"]
+    assert raw > sum(d["chunk_count"] for d in docs.values())  # the half-written doc: invisible
+
+    from vectorstore.lexical import LexicalIndex
+
+    assert LexicalIndex(reader, cache_dir=tmp_path / "lex").size == sum(len(v) for v in visible.values())
+
+    report = run_to_end(policyqa_bin, folder, store, env)
+    assert report["garbage_collected"] > 0
+    assert sorted(r["source"] for r in report["unchanged"]) == sorted(docs)
+    assert len(report["added"]) == 8 - len(docs) and not report["failed"]
+    reader = open_reader(store)
+    assert reader.verify() == []
+    assert len(reader.list_documents()) == 8
+    assert reader.stats()["chunks"] == sum(d["chunk_count"] for d in reader.list_documents())
+
+    # --- 2. killed while a changed file's new version is half written -----------------------
+    target = EXTRA[0]
+    before_doc = reader.get_document(next(d["doc_id"] for d in reader.list_documents() if d["source"] == target))
+    before = visible_by_source(reader)[target]
+    path = folder / target
+    path.write_text(
+        "\n".join(f"（修订）{line}" if line.strip() else line for line in path.read_text("utf-8").splitlines()),
+        "utf-8",
+    )
+    _, partial = kill_mid_document(start(policyqa_bin, folder, store, env), after_commits=0, target=target)
+    assert partial == target
+    reader = open_reader(store)
+    after_doc = reader.get_document(before_doc["doc_id"])
+    assert after_doc["doc_key"] == before_doc["doc_key"]  # still the previous version ...
+    assert visible_by_source(reader)[target] == before  # ... wholly: same ids, same texts
+    assert reader.verify() == []
+    assert reader.stats()["chunks"] > sum(d["chunk_count"] for d in reader.list_documents())
+
+    report = run_to_end(policyqa_bin, folder, store, env)
+    assert [r["source"] for r in report["updated"]] == [target]
+    reader = open_reader(store)
+    now = visible_by_source(reader)[target]
+    assert all("（修订）" in text for _, text in now[:3])
+    assert not {i for i, _ in now} & {i for i, _ in before}
+    assert reader.verify() == []
+    assert reader.stats()["chunks"] == sum(d["chunk_count"] for d in reader.list_documents())
