@@ -6,8 +6,9 @@ Definitions (the report repeats them):
   ``expected_evidence`` string (DESIGN matching rule: NFKC, no whitespace, substring).
 * **hit@n**: share of questions with rank <= n. **MRR@10**: mean of 1/rank (0 when not found).
 * **source recall@k**: share of ``expected_sources`` present among the top k passages.
-* **fact recall**: share of ``expected_facts`` found in the answer text. An abstention delivers
-  no facts, so it scores 0 even if the nearest passages it shows happen to contain them.
+* **fact recall**: share of ``expected_facts`` found in the answer text (matching rule, and a
+  fact starting with a digit must not continue a longer number: "30家" is not in "130家").
+  An abstention delivers no facts, so it scores 0 even if the passages it shows contain them.
 * **citation precision**: share of cited passages whose file is one of ``expected_sources``
   (questions that were answered with at least one citation).
 * **abstention accuracy**: abstained on ``answerable: false``, answered on ``answerable: true``;
@@ -91,6 +92,21 @@ def first_rank(passages: Sequence[RetrievedPassage], evidence: Iterable[str], de
     return None
 
 
+def fact_in(answer: str, fact: str) -> bool:
+    """The DESIGN matching rule, plus a number boundary: a fact that starts with a digit must
+    not continue a longer number, so "30家" is not found in "130家" nor "2.5%" in "82.5%"."""
+    needle, answer_norm = normalize(fact), normalize(answer)
+    if not needle:
+        return False
+    start = answer_norm.find(needle)
+    while start != -1:
+        before = answer_norm[start - 1] if start > 0 else ""
+        if not (needle[0].isdigit() and (before.isdigit() or before == ".")):
+            return True
+        start = answer_norm.find(needle, start + 1)
+    return False
+
+
 def _same_passages(a: Sequence[RetrievedPassage], b: Sequence[RetrievedPassage]) -> bool:
     return [(p.source, normalize(p.text)) for p in a] == [(p.source, normalize(p.text)) for p in b]
 
@@ -99,7 +115,6 @@ def score_question(q: Question, attempt: Attempt | None, k: int, error: str | No
     """Score one attempt; ``attempt`` None means the system failed (``error`` says how)."""
     if attempt is None:
         attempt = Attempt(answer="", abstained=False, ranked=[], cited=[], latency_ms=0.0)
-    answer_norm = normalize(attempt.answer)
     top_k = attempt.ranked[:k]
     sources_top_k = list(dict.fromkeys(p.source for p in top_k))
     cited_sources = [p.source for p in attempt.cited]
@@ -109,7 +124,7 @@ def score_question(q: Question, attempt: Attempt | None, k: int, error: str | No
         rank = first_rank(attempt.ranked, q.expected_evidence)
         expected = set(q.expected_sources)
         source_recall = (len(expected & set(sources_top_k)) / len(expected)) if expected else None
-        found = [f for f in q.expected_facts if not abstained and normalize(f) in answer_norm]
+        found = [f for f in q.expected_facts if not abstained and fact_in(attempt.answer, f)]
         missing = [f for f in q.expected_facts if f not in found]
         fact_recall = (len(found) / len(q.expected_facts)) if q.expected_facts else None
         if not abstained and cited_sources and expected:

@@ -39,7 +39,8 @@ DEFINITIONS = {
     "hit@n": "share of answerable questions with rank <= n",
     "mrr@10": "mean of 1/rank over answerable questions (0 when not in the top 10)",
     "source_recall@k": "share of expected_sources among the top k passages",
-    "fact_recall": "share of expected_facts found in the answer text (0 for an abstention)",
+    "fact_recall": "share of expected_facts found in the answer text (0 for an abstention; a fact "
+    "starting with a digit must not continue a longer number: 30家 is not found in 130家)",
     "citation_precision": "share of cited passages from an expected_sources file",
     "abstention_accuracy": "abstained on answerable=false, answered on answerable=true (all questions)",
     "pass": "answerable: answered, evidence in top k, all facts present; unanswerable: abstained",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.eval.answerers import Attempt
-from assistant.eval.metrics import aggregate, first_rank, percentile, score_question
+from assistant.eval.metrics import aggregate, fact_in, first_rank, percentile, score_question
 from assistant.eval.questions import Question
 from assistant.eval.runner import run_eval
 from tests.unit.eval_helpers import QUESTIONS, SCRIPT, A, B, C, P, ScriptedAnswerer
@@ -128,3 +128,12 @@ def test_ranked_consistency_is_recorded():
     assert score_question(QUESTIONS[0], at, 2).ranked_consistent is True
     at.answer_passages = [P(B, "y")]
     assert score_question(QUESTIONS[0], at, 2).ranked_consistent is False
+
+
+def test_facts_respect_number_boundaries():
+    assert fact_in("年内争取入库科技型中小企业达130家", "130家")
+    assert not fact_in("年内争取入库科技型中小企业达130家", "30家")
+    assert fact_in("入库130家，新增30家", "30家")  # a later, standalone occurrence counts
+    assert not fact_in("占比82.5%", "2.5%") and fact_in("强度达到2.5%", "2.5%")
+    assert fact_in("补贴支出费用的５０％", "50%")  # NFKC still applies
+    assert fact_in("高企补助和孵化器认定", "孵化器认定") and not fact_in("x", "")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.eval.metrics import fact_in
 from common.textnorm import contains, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,12 +167,13 @@ def test_facts_occur_in_sources_next_to_their_evidence(qset, corpus_dir):
     for row in rows:
         evidence = [normalize(e) for e in row["expected_evidence"]]
         for fact in row["expected_facts"]:
-            f = normalize(fact)
-            assert any(contains(texts[s], fact) for s in row["expected_sources"]), (
+            # fact_in: the eval's own fact rule (matching rule + number boundary), so a fact
+            # that only occurs inside a longer number ("30家" in "130家") is caught here.
+            assert any(fact_in(texts[s], fact) for s in row["expected_sources"]), (
                 f"{name} {row['id']}: fact {fact!r} not in its sources"
             )
-            near = any(f in e for e in evidence) or any(
-                f in sent and any(e in sent for e in evidence)
+            near = any(fact_in(e, fact) for e in evidence) or any(
+                fact_in(sent, fact) and any(e in sent for e in evidence)
                 for s in row["expected_sources"]
                 for sent in _sentences(corpus_dir, s)
             )
