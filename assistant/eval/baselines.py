@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.eval.answerers import Attempt, RetrievedPassage, Turn
-from common.errors import ConfigError, StoreError
+from common.errors import ConfigError, PolicyQAError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -202,15 +202,23 @@ class NaiveIndex:
         for f in self.files:
             if f.source not in hashes:
                 continue
+            try:
+                text = self.reader(f.path)
+            except (PolicyQAError, OSError, UnicodeDecodeError) as exc:
+                log.warning("naive baseline: cannot read %s: %s", f.path, exc)
+                self.missing.append(f.source)
+                continue
             for i, chunk in enumerate(
                 split_naive(
-                    self.reader(f.path),
+                    text,
                     chunk_size=self.chunk_size,
                     chunk_overlap=self.chunk_overlap,
                     separators=self.separators,
                 )
             ):
-                ids.append(f"{hashes[f.source][:16]}-{i}")
+                # source in the id too: two files with the same bytes are still two documents
+                src = hashlib.sha1(f.source.encode("utf-8")).hexdigest()[:8]
+                ids.append(f"{src}-{hashes[f.source][:12]}-{i}")
                 texts.append(chunk)
                 metas.append({"source": f.source, "index": i})
         return ids, texts, metas

@@ -120,10 +120,15 @@ def test_naive_answerer_answers_with_top3_joined(tmp_path, corpus):
 
 
 def test_missing_files_are_reported_not_fatal(tmp_path, corpus):
-    files = [*corpus, SourceFile("gone.txt", tmp_path / "gone.txt")]
+    unreadable = tmp_path / "bad.txt"
+    unreadable.write_bytes(b"\xff\xfe\x00 not utf-8 \x81")
+    copy = tmp_path / "copy_of_a.txt"
+    copy.write_bytes(corpus[0].path.read_bytes())  # same bytes, another document
+    files = [*corpus, SourceFile("gone.txt", tmp_path / "gone.txt"), SourceFile("bad.txt", unreadable),
+             SourceFile("copy.txt", copy)]  # fmt: skip
     idx = NaiveIndex(tmp_path / "chroma", files, HashEmbeddings())
     idx.ensure()
-    assert idx.missing == ["gone.txt"] and idx.chunks > 0
+    assert sorted(idx.missing) == ["bad.txt", "gone.txt"] and idx.chunks > 0
     with pytest.raises(StoreError, match="no text"):
         NaiveIndex(tmp_path / "c2", [SourceFile("gone.txt", tmp_path / "gone.txt")], HashEmbeddings()).ensure()
 
