@@ -95,6 +95,7 @@ class DocumentsTab:
             interactive=False,
             wrap=True,
             show_search="filter",
+            column_widths=["18%", "28%", "11%", "9%", "9%", "8%", "5%", "5%", "7%"],
             elem_id="pq-documents",
             label="文件列表",
         )

@@ -192,9 +192,11 @@ def answer_html(answer: Answer, turn: int) -> str:
             '<div class="pq-unverified"><p><strong>⚠ 以下句子未能在引用段落中核实：</strong></p>'
             f"<ul>{items}</ul></div>"
         )
-    if views:
-        heading = "最接近的段落（仅供参考）" if answer.abstained else "来源"
-        parts.append(f'<div class="pq-sources"><p>{heading}：</p>{_sources_list(views, turn)}</div>')
+    if views and not answer.abstained:
+        parts.append(f'<div class="pq-sources"><p>来源：</p>{_sources_list(views, turn)}</div>')
+    elif views:
+        # The abstention text already names the nearest passages; they open from the side list.
+        parts.append('<p class="pq-hint">右侧“参考”列表可查看最接近的段落原文（并非答案依据）。</p>')
     parts.append("</div>")
     return "".join(parts)
 

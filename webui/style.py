@@ -42,7 +42,10 @@ CSS = """
 .pq-passage-text { margin: 0; padding: 0.6em 0.8em; background: #f8fafc; border-left: 3px solid #94a3b8;
   line-height: 1.7; white-space: pre-wrap; }
 mark.pq-quote { background: #fde68a; padding: 0 0.1em; }
-.pq-report-table td, .pq-report-table th { padding: 0.2em 0.6em; }
+.pq-report-table { border-collapse: collapse; }
+.pq-report-table td, .pq-report-table th { padding: 0.25em 0.7em; border: 1px solid #e2e8f0 !important; }
+.pq-report-table th { background: #f8fafc; }
+.pq-hint { color: #64748b; font-size: 0.85em; }
 .pq-ok { color: #15803d; }
 .pq-fail { color: #b91c1c; }
 #pq-header h1 { margin-bottom: 0; }

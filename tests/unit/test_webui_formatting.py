@@ -41,7 +41,7 @@ def test_not_found_answer_has_badge_frame_and_nearest_passages_as_references():
     html = fmt.answer_html(a, turn=1)
     assert 'class="pq-answer pq-notfound"' in html
     assert f'<span class="pq-badge">{fmt.NOT_FOUND_BADGE}</span>' in html
-    assert "最接近的段落（仅供参考）" in html
+    assert "pq-sources" not in html and "参考" in html  # nearest passages open from the side list
     views = fmt.citation_views(a)
     assert [v.nearest for v in views] == [True]
     assert views[0].label().startswith("参考[1]")

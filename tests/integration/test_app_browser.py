@@ -1,0 +1,224 @@
+"""The app in a real browser: headless Debian Chromium driven by Playwright.
+
+Chat (read-only) runs on the session's app over ``reports_store``; upload and delete run on an
+app over ``writable_reports_store`` (a copy), so the shared store is never changed.
+Screenshots go to tests/artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app_harness import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    app_settings,
+    chromium_executable,
+    close_shared,
+    session_temp,
+    shared_app,
+    start_app,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.browser]
+
+TIMEOUT_MS = 60_000
+
+NEW_REPORT = """标题：珠海市科学技术局2023年工作要点
+发布机构：珠海市科学技术局
+时间：2023-02-15
+
+2023年珠海市科技工作要点
+
+一、加快建设创新平台
+（一）培育新型研发机构。到2023年底，全市新增省级新型研发机构4家，新型研发机构总数达到30家以上。
+（二）建设科技企业孵化器。全年新增市级科技企业孵化器2家。
+
+二、支持企业创新
+对首次认定的高新技术企业给予一次性奖励20万元。
+"""
+
+
+@pytest.fixture(scope="session")
+def live(reports_store, tmp_path_factory):
+    app = shared_app(reports_store, session_temp(tmp_path_factory))
+    yield app
+    close_shared()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url.rstrip("/"))
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def _shot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    pg.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _ask(pg, question: str) -> object:
+    """Ask in the chat; return the finished answer bubble."""
+    bots_before = pg.locator("#pq-chat [data-testid='bot']").count()
+    pg.fill("#pq-question textarea", question)
+    pg.click("#pq-send")
+    answer = pg.locator("#pq-chat [data-testid='bot']").nth(bots_before)
+    answer.locator(".pq-answer:not(.pq-streaming)").wait_for()
+    answer.scroll_into_view_if_needed()
+    return answer
+
+
+def test_ask_see_citation_open_passage(page, live):
+    page.goto(live.url)
+    page.wait_for_selector("#pq-question textarea")
+    # filters are filled from the store's documents
+    page.click("#pq-filter-region input")
+    page.locator("[role=option]").first.wait_for()
+    options = [o.replace("✓", "") for o in page.locator("[role=option]").all_inner_texts()]
+    assert {"阳江市", "江门市", "中山市", "赣榆区"} <= {o.strip() for o in options}, options
+    page.keyboard.press("Escape")
+
+    answer = _ask(page, "阳江2016年承诺到2017年底建几个省级孵化器？")
+    text = answer.inner_text()
+    assert "省级孵化器3个" in text and "未找到" not in text
+    links = answer.locator(".pq-answer > p a.pq-cite")
+    assert links.count() >= 1
+    # open the citation that quotes the figure
+    target = None
+    for i in range(links.count()):
+        links.nth(i).click()
+        page.wait_for_selector("#pq-passage mark")
+        if "省级孵化器3个" in page.inner_text("#pq-passage mark"):
+            target = i
+            break
+    assert target is not None, "no citation's highlighted sentence holds the figure"
+    passage = page.inner_text("#pq-passage")
+    for needle in ("阳江市科技创新工作情况", "阳江市", "2016-04-25", "000_6815dfeab2db1bf2.txt", "孵化"):
+        assert needle in passage, (needle, passage)
+    section = page.inner_text("#pq-passage .pq-section")
+    assert section.strip() and section != "（正文开头）"
+    # the citation list shows the same citation selected
+    assert page.locator("#pq-citations input:checked").count() == 1
+    shot = _shot(page, "chat_citation.png")
+    assert shot.stat().st_size > 10_000
+
+    # copy the answer as plain text
+    page.click("#pq-copy")
+    page.wait_for_timeout(300)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "省级孵化器3个" in copied and "来源" in copied and "<" not in copied
+
+
+def test_not_found_answer_looks_different_and_feedback_is_saved(page, live):
+    feedback = Path(live.settings.home) / "feedback.jsonl"
+    before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+    page.goto(live.url)
+    page.wait_for_selector("#pq-question textarea")
+    answer = _ask(page, "深圳2019年的创新券额度是多少？")
+    frame = answer.locator(".pq-notfound")
+    frame.wait_for()
+    assert frame.locator(".pq-badge").inner_text() == "未找到"
+    style = frame.evaluate("e => getComputedStyle(e).borderLeftColor + '|' + getComputedStyle(e).backgroundColor")
+    found_style = "rgba(0, 0, 0, 0)"
+    assert found_style not in style.split("|")[1], style  # a tinted frame, unlike found answers
+    _shot(page, "chat_not_found.png")
+
+    # the thumbs of the latest answer (Gradio puts them beside the message, not inside it)
+    # (labelled in the page's language: 踩 in zh-CN, Dislike in English)
+    page.locator("#pq-chat :is(button[aria-label='踩'], button[aria-label='Dislike'])").last.click()
+    page.wait_for_timeout(1000)
+    try:
+        lines = feedback.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == before + 1
+        entry = json.loads(lines[-1])
+        assert entry["question"] == "深圳2019年的创新券额度是多少？"
+        assert entry["rating"] == "down" and entry["abstained"] is True
+    finally:
+        # the shared store directory stays as the fixture made it
+        if before == 0 and feedback.exists():
+            feedback.unlink()
+
+
+@pytest.fixture
+def writable_app(writable_reports_store, live):
+    settings = app_settings(writable_reports_store.settings, live.temp)
+    app = start_app(settings)
+    yield app
+    app.close()
+
+
+def test_upload_see_it_listed_ask_about_it_and_delete_it(browser, writable_app, tmp_path):
+    good = tmp_path / "zhuhai_2023.txt"
+    good.write_text(NEW_REPORT, encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(writable_app.url)
+        page.wait_for_selector("#pq-question textarea")
+        page.get_by_role("tab", name="文件").click()
+        table = page.locator("#pq-documents")
+        table.get_by_text("004_4757f8428a5e4ec7.txt").wait_for()
+        assert "zhuhai_2023.txt" not in table.inner_text()
+
+        page.set_input_files("#pq-upload input[type='file']", [str(good), str(empty)])
+        # both files listed in the upload box (it shows the name and the extension apart)
+        page.wait_for_function(
+            "() => ['zhuhai_2023', 'empty'].every(n => document.querySelector('#pq-upload').innerText.includes(n))"
+        )
+        page.click("#pq-ingest")
+        result = page.locator("#pq-upload-result")
+        result.wait_for(timeout=120_000)
+        rows = {r.locator("td").first.inner_text(): r for r in result.locator("tr.pq-upload-row").all()}
+        assert rows["zhuhai_2023.txt"].get_attribute("data-status") == "added"
+        assert rows["empty.txt"].get_attribute("data-status") == "failed"
+        assert rows["empty.txt"].locator("td").nth(2).inner_text().strip()  # the reason is shown
+        table.get_by_text("zhuhai_2023.txt").wait_for()
+        assert "珠海" in table.inner_text()
+        _shot(page, "documents_upload.png")
+
+        # the new document answers questions at once
+        page.get_by_role("tab", name="问答").click()
+        answer = _ask(page, "珠海2023年计划新增几家省级新型研发机构？")
+        assert "4家" in answer.inner_text()
+        assert "zhuhai_2023.txt" in answer.inner_text() or "珠海市科学技术局2023年工作要点" in answer.inner_text()
+
+        # delete it again
+        page.get_by_role("tab", name="文件").click()
+        page.click("#pq-delete-choice input")
+        page.locator("[role=option]").filter(has_text="zhuhai_2023.txt").click()
+        page.locator("#pq-delete-confirm input").check()
+        page.click("#pq-delete")
+        page.locator("#pq-delete-result").get_by_text("已删除").wait_for()
+        page.wait_for_function("() => !document.querySelector('#pq-documents').innerText.includes('zhuhai_2023.txt')")
+        docs = writable_app.services.store.list_documents()
+        assert sorted(d["source"] for d in docs)[-1] == "004_4757f8428a5e4ec7.txt" and len(docs) == 5
+        _shot(page, "documents_deleted.png")
+    finally:
+        context.close()
