@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.errors import LoaderError, PolicyQAError, StoreError
+from common.errors import ConfigError, DependencyError, LoaderError, PolicyQAError, StoreError
 from common.settings import Settings
 from ingest.models import Chunk, DocumentMeta
 
@@ -58,7 +58,7 @@ class FileResult:
 class IngestProgress:
     """Passed to the ``progress`` callback; ``chunks_*`` count texts to embed in this run."""
 
-    stage: str  # "prepare" | "embed" | "commit" | "done"
+    stage: str  # "waiting" | "prepare" | "embed" | "commit" | "done"
     files_done: int
     files_total: int
     chunks_done: int
@@ -194,7 +194,9 @@ def collect_files(
 
 
 @contextlib.contextmanager
-def ingest_lock(home: Path, timeout: float) -> Iterator[None]:
+def ingest_lock(
+    home: Path, timeout: float, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
     """One ingest at a time per store (the CLI and the web app may both write).
 
     ``flock`` is released by the kernel when a process dies, so a killed ingest never leaves a
@@ -215,6 +217,9 @@ def ingest_lock(home: Path, timeout: float) -> Iterator[None]:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None  # say it once
                 if time.monotonic() >= deadline:
                     raise StoreError(
                         f"another ingest into {home} is still running",
@@ -250,7 +255,7 @@ def _failure(path: Path, exc: BaseException) -> FileResult:
     elif isinstance(exc, OSError):
         reason, hint = f"cannot read: {exc.strerror or exc}", "check the file and the disk"
     else:
-        reason = f"unexpected error while reading: {type(exc).__name__}: {exc}"
+        reason = f"unexpected error: {type(exc).__name__}: {exc}"
         hint = "the file may be damaged; open it to check, or report the error with the file"
     return FileResult(path=str(path), source=path.name, status="failed", reason=reason, hint=hint)
 
@@ -367,14 +372,21 @@ def ingest_paths(
     timings = {"prepare": 0.0, "embed": 0.0, "write": 0.0, "records": 0.0}
     notify = progress or (lambda _p: None)
 
-    with ingest_lock(Path(settings.home).expanduser(), lock_timeout):
+    def waiting() -> None:
+        notify(IngestProgress("waiting", 0, 0, 0, 0, message="another ingest into this store "
+                              "is running; waiting for it to finish"))
+
+    with ingest_lock(Path(settings.home).expanduser(), lock_timeout, waiting):
         report.garbage_collected = store.collect_garbage()
         if prune:
             _prune(store, paths, report)
 
         files, missing = collect_files(paths, Path(settings.home).expanduser())
+        pruned = [Path(r.path) for r in report.removed]
         for result in missing:
-            report.add(result)
+            gone = Path(result.path).absolute()
+            if not any(p == gone or p.is_relative_to(gone) for p in pruned):
+                report.add(result)  # a path whose documents were just pruned is no failure
         report.files_seen = len(files)
         total = len(files)
 
@@ -413,19 +425,23 @@ def ingest_paths(
                     in_run[meta.content_hash] = meta.source
                     continue
             other = in_run.get(meta.content_hash)
+            hint = "delete one of the two files if the copy is not needed"
             if other is None:
                 dup = store.find_by_content_hash(meta.content_hash)
                 if dup and dup["doc_id"] != meta.doc_id:
                     other = dup.get("source") or dup.get("path")
+                    if dup.get("path") and not Path(dup["path"]).exists():
+                        hint = (
+                            f"{dup['path']} no longer exists: run `policyqa ingest --prune` on "
+                            "its folder to index this file in its place"
+                        )
             if other is not None:
                 if existing:  # this file used to hold other content: that version is gone
                     store.delete_document(meta.doc_id)
                 report.add(
                     FileResult(
                         status="duplicate", duplicate_of=other,
-                        reason=f"same content as {other}; stored once",
-                        hint="delete one of the two files if the copy is not needed",
-                        **base,
+                        reason=f"same content as {other}; stored once", hint=hint, **base,
                     )
                 )
                 continue
@@ -475,8 +491,8 @@ def ingest_paths(
                         )
                     ),
                 )
-            except StoreError:
-                raise  # the store is unusable: no point going on with other files
+            except (StoreError, DependencyError, ConfigError):
+                raise  # the store or the embedder is unusable: no point going on
             except Exception as exc:
                 report.add(_failure(plan.path, exc))
                 result = None

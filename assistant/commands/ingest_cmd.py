@@ -83,6 +83,9 @@ class _Progress:
             self._bar.__exit__(*exc)
 
     def __call__(self, p: Any) -> None:
+        if p.stage == "waiting":
+            print(p.message, file=sys.stderr, flush=True)
+            return
         if self._bar is not None:
             self._bar.update(self._files, total=p.files_total, completed=p.files_done, current=p.current)
             if p.chunks_total:

@@ -281,3 +281,36 @@ def test_changed_metadata_alone_is_rewritten_without_embedding(folder, settings,
     assert {d["title"] for d in store.list_documents()} == {"新标题"}
     assert {c.metadata["title"] for c in store.iter_chunks()} == {"新标题"}
     assert store.verify() == []
+
+
+def test_a_second_ingest_waits_for_the_store_lock(folder, settings, store, emb):
+    from common.errors import StoreError
+    from ingest.pipeline import ingest_lock
+
+    events: list[IngestProgress] = []
+    with ingest_lock(settings.home, timeout=5):
+        with pytest.raises(StoreError) as err:
+            ingest_paths([folder], settings, store, emb, progress=events.append, lock_timeout=0.5)
+    assert "another ingest" in err.value.message and err.value.hint
+    assert events and events[0].stage == "waiting"
+    assert not run(folder, settings, store, emb).failed  # released: the next run goes ahead
+
+
+def test_pruning_a_removed_folder_is_not_a_failure(folder, settings, store, emb):
+    import shutil
+
+    run(folder, settings, store, emb)
+    shutil.rmtree(folder / "sub")
+    report = ingest_paths([folder / "sub"], settings, store, emb, prune=True)
+    assert sources(report.removed) == ["c.md"] and report.failed == []
+    assert report.exit_code() == 0
+
+
+def test_duplicate_of_a_vanished_file_hints_at_prune(folder, settings, store, emb, tmp_path):
+    run(folder, settings, store, emb)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (folder / "a.txt").rename(moved / "a_renamed.txt")
+    report = ingest_paths([moved], settings, store, emb)
+    assert [r.duplicate_of for r in report.duplicate] == ["a.txt"]
+    assert "--prune" in report.duplicate[0].hint
