@@ -97,7 +97,7 @@ class CommitmentsTab:
                 )
             with gr.Column(scale=2):
                 self.passage = gr.HTML(fmt.passage_html(None), elem_id="pq-cm-passage")
-        self.files = gr.File(label="导出文件", file_count="multiple", height=90, elem_id="pq-cm-files")
+        self.files = gr.File(label="导出文件", file_count="multiple", height=140, elem_id="pq-cm-files")
         inputs = [self.region, self.indicator, self.year, self.kind]
         self.search.click(self.query, inputs, [self.table, self.rows], api_visibility="private")
         self.indicator.submit(self.query, inputs, [self.table, self.rows], api_visibility="private")

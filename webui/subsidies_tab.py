@@ -80,7 +80,7 @@ class SubsidiesTab:
                     elem_id="pq-sb-table", label="适用的扶持措施（按匹配程度排序）",
                 )
                 self.passage = gr.HTML(fmt.passage_html(None), elem_id="pq-sb-passage")
-                self.files = gr.File(label="导出文件", file_count="multiple", height=90, elem_id="pq-sb-files")
+                self.files = gr.File(label="导出文件", file_count="multiple", height=140, elem_id="pq-sb-files")
         inputs = [self.region, self.types, self.assets, self.needs, self.free, self.parents]
         self.find.click(self.search, inputs, [self.table, self.matches], api_visibility="private")
         self.table.select(self.show, [self.matches], [self.passage], api_visibility="private", queue=False)

@@ -112,7 +112,27 @@ def test_commitments_and_subsidies_endpoints(client):
     assert top["citation"]["source"] == "004_4757f8428a5e4ec7.txt" and top["reasons"]
 
 
-def test_twenty_concurrent_questions_get_twenty_correct_answers(live, client):
+def test_twenty_concurrent_questions_get_twenty_correct_answers(live, client, monkeypatch):
+    """20 questions at once through the queue: every answer right, at most `concurrency` at a time."""
+    import threading
+
+    qa = live.services.qa
+    real_ask = qa.ask
+    lock = threading.Lock()
+    state = {"running": 0, "peak": 0}
+
+    def counting_ask(*args, **kwargs):
+        with lock:
+            state["running"] += 1
+            state["peak"] = max(state["peak"], state["running"])
+        try:
+            time.sleep(0.2)  # hold the slot a little so overlapping requests really overlap
+            return real_ask(*args, **kwargs)
+        finally:
+            with lock:
+                state["running"] -= 1
+
+    monkeypatch.setattr(qa, "ask", counting_ask)
     jobs = [KNOWN[i % len(KNOWN)] for i in range(20)]
     t0 = time.perf_counter()
     futures = [client.submit(q, api_name="/ask") for q, _, _ in jobs]
@@ -122,7 +142,37 @@ def test_twenty_concurrent_questions_get_twenty_correct_answers(live, client):
     for (question, figure, source), result in zip(jobs, results, strict=True):
         assert result["question"] == question
         _check(result, figure, source)
-    print(f"\n20 concurrent /ask: {elapsed:.1f} s (concurrency {live.settings.server.concurrency})")
+    limit = live.settings.server.concurrency
+    assert 1 < state["peak"] <= limit, state
+    print(f"\n20 concurrent /ask: {elapsed:.1f} s, peak {state['peak']} at once (limit {limit})")
+
+
+def test_first_upload_into_an_empty_store(reports_dir, live, tmp_path):
+    """A new user's app: no store yet; the first upload creates it and questions work."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from common.settings import Settings
+    from webui.backend import Backend
+
+    empty = Settings(home=tmp_path / "new-store")
+    app = start_app(app_settings(empty, live.temp))
+    try:
+        client = Client(app.url, verbose=False)
+        assert client.predict(api_name="/documents") == []
+        with pytest.raises(AppError) as err:
+            client.predict("江门到2017年高新技术企业要达到多少家？", api_name="/ask")
+        assert "ingest" in str(err.value)
+        report = Path(tmp_path / "jiangmen.txt")
+        report.write_bytes((reports_dir / "001_36a689d0a3f137d4.txt").read_bytes())
+        outcome = Backend(app.services).ingest_uploads([report])
+        assert [r["status"] for r in outcome.rows] == ["added"], outcome.rows
+        docs = client.predict(api_name="/documents")
+        assert [d["source"] for d in docs] == ["jiangmen.txt"]
+        result = client.predict("江门到2017年高新技术企业要达到多少家？", api_name="/ask")
+        assert "250家以上" in result["answer"] and result["citations"][0]["source"] == "jiangmen.txt"
+    finally:
+        app.close()
 
 
 # --- safety ----------------------------------------------------------------------------------

@@ -222,3 +222,76 @@ def test_upload_see_it_listed_ask_about_it_and_delete_it(browser, writable_app, 
         _shot(page, "documents_deleted.png")
     finally:
         context.close()
+
+
+EVAL_SET = [
+    {"id": "yj-incubators", "question": "阳江2016年承诺到2017年底建几个省级孵化器？", "kind": "commitment",
+     "answerable": True, "expected_facts": ["3个"], "expected_evidence": ["省级孵化器3个"],
+     "expected_sources": ["000_6815dfeab2db1bf2.txt"]},
+    {"id": "jm-hightech", "question": "江门到2017年高新技术企业要达到多少家？", "kind": "commitment",
+     "answerable": True, "expected_facts": ["250家"], "expected_evidence": ["250家以上"],
+     "expected_sources": ["001_36a689d0a3f137d4.txt"]},
+    # a fact no report states: this question must show up among the failures
+    {"id": "zs-wrong-fact", "question": "中山2018年下拨创新券兑现资金多少？", "kind": "fact",
+     "answerable": True, "expected_facts": ["9999万元"], "expected_evidence": ["创新券兑现资金"],
+     "expected_sources": ["004_4757f8428a5e4ec7.txt"]},
+    {"id": "sz-none", "question": "深圳2019年的创新券额度是多少？", "kind": "unanswerable", "answerable": False},
+]
+
+
+def test_evaluation_commitments_and_subsidies_tabs(page, live, tmp_path):
+    qfile = tmp_path / "mini-set.jsonl"
+    qfile.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in EVAL_SET) + "\n", encoding="utf-8")
+    page.goto(live.url)
+    page.wait_for_selector("#pq-question textarea")
+
+    page.get_by_role("tab", name="评估").click()
+    page.set_input_files("#pq-eval-file input[type='file']", str(qfile))
+    page.wait_for_function("() => document.querySelector('#pq-eval-file').innerText.includes('mini-set')")
+    page.click("#pq-eval-run")
+    summary = page.locator("#pq-eval-summary")
+    summary.wait_for(timeout=120_000)
+    assert "4 个问题" in summary.inner_text() and "通过 3 / 4" in summary.inner_text()
+    assert "hit@1" in page.inner_text("#pq-eval-metrics")
+    assert page.locator("#pq-eval-chart svg rect").count() > 3
+    failures = page.inner_text("#pq-eval-failures")
+    assert "zs-wrong-fact" in failures and "9999万元" in failures and "jm-hightech" not in failures
+    page.wait_for_function("() => document.querySelector('#pq-eval-report').innerText.includes('report')")
+    _shot(page, "evaluation.png")
+
+    page.get_by_role("tab", name="承诺跟踪").click()
+    page.fill("#pq-cm-indicator input, #pq-cm-indicator textarea", "高企")
+    page.click("#pq-cm-region input")
+    page.locator("[role=option]").filter(has_text="江门市").click()
+    page.click("#pq-cm-search")
+    table = page.locator("#pq-cm-table")
+    cell = table.locator("[role=gridcell]").filter(has_text="250家以上").first  # visible cells only
+    cell.wait_for()
+    cell.click()
+    mark = page.locator("#pq-cm-passage mark")
+    mark.wait_for()
+    assert "250家以上" in mark.inner_text()
+    assert "江门市加快推进创新驱动发展重点工作方案" in page.inner_text("#pq-cm-passage")
+    _shot(page, "commitments.png")
+
+    page.get_by_role("tab", name="补贴查找").click()
+    page.click("#pq-sb-region input")
+    page.locator("[role=option]").filter(has_text="中山市").click()
+    page.locator("#pq-sb-types").get_by_role("checkbox", name="科技型中小企业").check()
+    page.locator("#pq-sb-assets").get_by_role("checkbox", name="发明专利").check()
+    page.locator("#pq-sb-needs").get_by_role("checkbox", name="贷款").check()
+    page.click("#pq-sb-find")
+    table = page.locator("#pq-sb-table")
+    cell = table.locator("[role=gridcell]").filter(has_text="专利质押融资补贴").first
+    cell.wait_for()
+    cell.click()
+    page.locator("#pq-sb-passage mark").wait_for()
+    assert "50%" in page.inner_text("#pq-sb-passage mark")
+    page.click("#pq-sb-export")
+    links = page.locator("#pq-sb-files a[href]")
+    links.first.wait_for()
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    csv_href = next(h for h in hrefs if h and ".csv" in h)
+    body = page.request.get(csv_href).body().decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("rank,region,measure") and "专利质押融资" in body
+    _shot(page, "subsidies.png")
