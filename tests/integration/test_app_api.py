@@ -6,11 +6,8 @@ background thread on a free loopback port.
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 

@@ -138,6 +138,11 @@ def test_not_found_answer_looks_different_and_feedback_is_saved(page, live):
     before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
     page.goto(live.url)
     page.wait_for_selector("#pq-question textarea")
+    # the evaluator's example question fills the box; then it is asked like any other
+    page.locator("button, td, div").filter(has_text="深圳2019年的创新券额度是多少？").last.click()
+    page.wait_for_function(
+        "() => document.querySelector('#pq-question textarea').value === '深圳2019年的创新券额度是多少？'"
+    )
     answer = _ask(page, "深圳2019年的创新券额度是多少？")
     frame = answer.locator(".pq-notfound")
     frame.wait_for()
