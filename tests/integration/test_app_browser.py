@@ -192,6 +192,15 @@ def test_upload_see_it_listed_ask_about_it_and_delete_it(browser, writable_app, 
         table.get_by_text("004_4757f8428a5e4ec7.txt").wait_for()
         assert "zhuhai_2023.txt" not in table.inner_text()
 
+        # a file over the upload limit is refused in the page, with the limit named
+        big = tmp_path / "big.txt"
+        big.write_bytes(b"x" * int(writable_app.settings.server.max_upload_mb * 1024 * 1024 + 4096))
+        page.set_input_files("#pq-upload input[type='file']", [str(big)])
+        toast = page.locator(".toast-body").filter(has_text="big.txt").first
+        toast.wait_for()
+        assert "exceed" in toast.inner_text() and "1.0 Mb" in toast.inner_text()
+        assert "big" not in page.inner_text("#pq-upload")
+
         page.set_input_files("#pq-upload input[type='file']", [str(good), str(empty)])
         # both files listed in the upload box (it shows the name and the extension apart)
         page.wait_for_function(
