@@ -168,6 +168,20 @@ def test_not_found_answer_looks_different_and_feedback_is_saved(page, live):
             feedback.unlink()
 
 
+def test_follow_up_question_uses_the_conversation(page, live):
+    page.goto(live.url)
+    page.wait_for_selector("#pq-question textarea")
+    first = _ask(page, "江门到2017年高新技术企业要达到多少家？")
+    assert "250家以上" in first.inner_text()
+    follow = _ask(page, "那阳江呢？")
+    resolved = follow.locator(".pq-resolved").inner_text()
+    assert "阳江" in resolved and "高新技术企业" in resolved, resolved
+    assert "阳江" in follow.locator(".pq-sources").inner_text()
+    # the earlier answer's citations can still be opened from its own bubble
+    first.locator(".pq-answer > p a.pq-cite").first.click()
+    page.wait_for_function("() => document.querySelector('#pq-passage').innerText.includes('江门市')")
+
+
 @pytest.fixture
 def writable_app(writable_reports_store, live):
     settings = app_settings(writable_reports_store.settings, live.temp)
