@@ -13,9 +13,11 @@ Gradio's block list as well, so nothing else can be read through ``/gradio_api/f
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -108,6 +110,8 @@ def prepare_runtime(settings: Settings) -> Path:
         temp.mkdir(parents=True, exist_ok=True)
     else:
         temp = Path(tempfile.mkdtemp(prefix="policyqa-web-")).resolve()
+        # Ours alone, so ours to remove: uploads and downloads do not outlive the process.
+        atexit.register(shutil.rmtree, temp, ignore_errors=True)
     os.environ["GRADIO_TEMP_DIR"] = str(temp)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     return temp
