@@ -119,9 +119,23 @@ ProgressFn = Callable[[IngestProgress], None]
 
 
 # --- what gets embedded ----------------------------------------------------------------------
+# Bump when embedding_text changes: every document's signature changes with it, so the next
+# ingest re-embeds stores built the old way instead of calling them unchanged.
+EMBEDDING_TEXT_VERSION = 2
+
+
 def embedding_text(meta: DocumentMeta, chunk: Chunk) -> str:
-    """The text whose vector represents a chunk (its hash keys vector reuse)."""
-    return chunk.text
+    """The text whose vector represents a chunk (its hash keys vector reuse).
+
+    The chunk's text under a line with its document's region and title: "2015年全市专利申请量达
+    1724件" does not say 阳江, its document does. Measured with the bundled e5, dense search
+    alone over the five reports (129 questions of evals/ on them): MRR@10 0.57 -> 0.81 on
+    questions.jsonl, 0.57 -> 0.77 on dev.jsonl; hit@5 0.74 -> 0.92. Adding the section path or
+    the years as well measured no better.
+    """
+    region = " ".join(x for x in (meta.region, meta.parent_region) if x)
+    head = " ".join(x for x in (region, meta.title) if x)
+    return f"{head}\n{chunk.text}" if head else chunk.text
 
 
 def _signature(values: Any) -> str:
@@ -138,7 +152,8 @@ def version_signature(meta: DocumentMeta, chunks: Sequence[Chunk]) -> str:
     """
     m = meta.to_dict()
     m.pop("path", None)  # moving is handled by doc_id (derived from the path)
-    return _signature([m, [(c.text, c.start, c.end, c.section, c.index, c.tokens) for c in chunks]])
+    chunk_rows = [(c.text, c.start, c.end, c.section, c.index, c.tokens) for c in chunks]
+    return _signature([EMBEDDING_TEXT_VERSION, m, chunk_rows])
 
 
 # --- files ---------------------------------------------------------------------------------

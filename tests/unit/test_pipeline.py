@@ -267,20 +267,28 @@ def test_changed_metadata_alone_is_rewritten_without_embedding(folder, settings,
     import ingest.document
 
     real = ingest.document.prepare_document
+    change: dict = {"issuer": "某市科技局"}
 
-    def retitled(path, s):
+    def altered(path, s):
         doc = real(path, s)
-        doc.meta.title = "新标题"
+        for key, value in change.items():
+            setattr(doc.meta, key, value)
         return doc
 
-    monkeypatch.setattr(ingest.document, "prepare_document", retitled)
+    monkeypatch.setattr(ingest.document, "prepare_document", altered)
     before = emb.documents_embedded
     report = run(folder, settings, store, emb)
     assert sources(report.updated) == ["a.txt", "b.txt", "c.md"]
-    assert emb.documents_embedded == before
-    assert {d["title"] for d in store.list_documents()} == {"新标题"}
-    assert {c.metadata["title"] for c in store.iter_chunks()} == {"新标题"}
+    assert emb.documents_embedded == before  # the issuer is not part of what is embedded
+    assert {d["issuer"] for d in store.list_documents()} == {"某市科技局"}
+    assert {c.metadata["issuer"] for c in store.iter_chunks()} == {"某市科技局"}
     assert store.verify() == []
+    # The title is embedded with each chunk: a new title means new vectors, replaced in place.
+    change["title"] = "新标题"
+    report = run(folder, settings, store, emb)
+    assert emb.documents_embedded - before == report.chunks_embedded == len(list(store.iter_chunks()))
+    assert {c.metadata["title"] for c in store.iter_chunks()} == {"新标题"}
+    assert store.verify() == [] and store.stats()["chunks"] == report.chunks_embedded
 
 
 def test_a_second_ingest_waits_for_the_store_lock(folder, settings, store, emb):
