@@ -51,8 +51,13 @@ def test_dense_and_lexical_search_find_the_passages(reports_store, tmp_path):
     assert only and {h.metadata["source"] for h, _ in only} == {"001_36a689d0a3f137d4.txt"}
 
     index = LexicalIndex(store, cache_dir=tmp_path / "lex")
-    top = store.get_chunks([index.search("阳江2015年专利申请量有多少件", k=1)[0][0]])[0]
-    assert "1724" in top.text and top.metadata["source"].startswith("000_")
+    yangjiang = {c.id for c in store.iter_chunks() if c.metadata["region"] == "阳江市"}
+    hits = index.search("阳江2015年专利申请量有多少件", k=3, allowed_ids=yangjiang)
+    assert "1724" in store.get_chunks([hits[0][0]])[0].text
+    assert all(cid in yangjiang for cid, _ in hits)
+    # The document's region is indexed with its chunks: 阳江 ranks 阳江's chunk in the top 3.
+    top3 = store.get_chunks([cid for cid, _ in index.search("阳江2015年专利申请量有多少件", k=3)])
+    assert any("1724" in c.text for c in top3)
 
 
 def test_reingest_embeds_only_new_text(writable_reports_store, reports_dir, tmp_path):
