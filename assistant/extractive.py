@@ -31,7 +31,7 @@ NOT_FOUND = "未在已收录的文件中找到"
 # Words that mark a target / plan sentence, and a support measure.
 _TARGET_CUE = re.compile(r"(?:到|至)\s*20\d\d\s*年|力争|争取|达到|目标|新增|突破|年内|年底前|计划|预计|实现")
 _SUBSIDY_CUE = re.compile(r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|风险补偿|减免|加计扣除|科技保险|质押融资|贷款")
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个家项件名人位万亿元倍次所宗条场]|百分之")
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个家项件名人位万亿元倍次所宗条场期批份]|百分之")
 _HEADING = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 
 # Synonyms a question and a report use for the same thing.
@@ -115,19 +115,24 @@ class ExtractiveAnswerer:
         for pi, p in enumerate(passages):
             region_ok = not wanted_regions or bool(wanted_regions & _regions_of(p))
             rank_prior = max(0.0, p.score / top) if top > 0 else 0.0
-            for s in split_sentences(p.text):
+            for s in answer_units(p.text):
                 text = s.text
                 if len(_content_chars(text)) < 6:
                     continue  # a bare heading number or a stray fragment
                 cov = coverage(text, weights)
                 cov_all = coverage(text, all_weights)
                 year_in_sent, year_ok = year_status(text, p, qa.wanted_years)
+                if qa.doc_years and p.year not in qa.doc_years:
+                    year_ok = False  # "2019年报告里…": another year's report
+                elif qa.doc_years:
+                    year_ok = year_ok or not qa.wanted_years
                 score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
-                has_number = bool(_NUMBER.search(text))
                 if qa.asks_quantity:
-                    score += 0.10 if has_number else -0.05
+                    score += 0.10 if has_figure(text) else -0.10
                 if qa.intent == "target" and _TARGET_CUE.search(text):
                     score += 0.08
+                if qa.intent in ("cross", "target") and not qa.asks_quantity and has_figure(text):
+                    score += 0.05  # comparisons and targets are about figures
                 if qa.intent == "subsidy" and _SUBSIDY_CUE.search(text):
                     score += 0.08
                 if qa.wanted_years:
@@ -138,12 +143,14 @@ class ExtractiveAnswerer:
                     cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
                     cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
                     score += 0.3 * cov
-                if _HEADING.match(text) and len(text) < 30:
+                if _is_heading(text):
                     score -= 0.05  # a heading says what a section is about, not the answer
                 if len(text) > 180:
                     score -= 0.05
                 out.append(ScoredSentence(pi, s, score, cov, region_ok, year_ok))
-        out.sort(key=lambda x: (-x.score, x.passage, x.sentence.start))
+        # Sentences about the region and year asked come first: a better-scoring sentence about
+        # another place or year is never the answer while one about the right ones exists.
+        out.sort(key=lambda x: (not (x.region_ok and x.year_ok and x.coverage > 0), -x.score, x.passage, x.sentence.start))
         return out
 
     def evidence_score(
@@ -155,14 +162,21 @@ class ExtractiveAnswerer:
             return 0.0
         p = passages[best.passage]
         dense = float(p.scores.get("dense", 0.0))
+        if not dense:
+            # Found by BM25 only: no cosine was computed. It ranked below every dense
+            # candidate, so the lowest one retrieved is a fair stand-in.
+            known = [float(x.scores["dense"]) for x in passages if x.scores.get("dense")]
+            dense = min(known) if known else 0.0
         # e5 cosine similarities of related Chinese texts sit in ~0.75-0.90: map that band to
         # [0, 1] so it can add a little where term coverage is borderline.
         dense_part = min(1.0, max(0.0, (dense - 0.75) / 0.15)) if dense else 0.0
         ev = 0.8 * best.coverage + 0.2 * dense_part
+        if qa.asks_quantity and not has_figure(best.sentence.text):
+            ev *= 0.4  # asked for a figure; the best evidence gives none
         if not best.region_ok:
             ev *= 0.4
         if not best.year_ok:
-            ev *= 0.5
+            ev *= 0.4
         return max(0.0, min(1.0, ev))
 
     # --- the answer -----------------------------------------------------------------------
@@ -183,6 +197,9 @@ class ExtractiveAnswerer:
             known = "、".join(self.known_regions[:12])
             extra = f"（已收录文件涉及的地区：{known}）" if known else ""
             return self.abstain(qa, passages, f"已收录的文件中没有关于{names}的文件{extra}。")
+        if qa.doc_years and set(qa.uncovered_doc_years) >= set(qa.doc_years):
+            years = "、".join(f"{y}年" for y in qa.uncovered_doc_years)
+            return self.abstain(qa, passages, f"已收录的文件中没有{years}的报告。")
         if qa.year_out_of_corpus and not _year_mentioned(qa, passages):
             years = "、".join(f"{y}年" for y in qa.uncovered_years)
             who = "、".join(r for r in qa.wanted_regions if r not in qa.uncovered_regions)
@@ -222,16 +239,24 @@ class ExtractiveAnswerer:
             return True
 
         if qa.intent == "cross":
-            for r in qa.wanted_regions:
+            # the best sentence for each region, report year or year compared
+            groups: list = []
+            if len(qa.wanted_regions) > 1:
+                groups = [lambda p, r=r: r in _regions_of(p) for r in qa.wanted_regions]
+            elif len(qa.doc_years) > 1:
+                groups = [lambda p, y=y: p.year == y for y in qa.doc_years]
+            elif len(qa.focus_years) > 1:
+                groups = [lambda p, y=y: y in p.years for y in qa.focus_years]
+            for belongs in groups:
                 for c in scored:
-                    if c.coverage > 0 and r in _regions_of(passages[c.passage]):
+                    if c.coverage > 0 and belongs(passages[c.passage]):
                         take(c)
                         break
         for c in scored[1:]:
             if c.score < ratio * best.score or c.coverage <= 0:
                 break
-            if c.region_ok and c.year_ok:  # never pad an answer with another place or year
-                take(c)
+            if c.region_ok and c.year_ok and not _is_heading(c.sentence.text):
+                take(c)  # never pad an answer with another place or year, or a bare heading
         return chosen
 
     def compose(self, chosen: list[ScoredSentence], passages: Sequence[Passage]) -> Draft:
@@ -290,21 +315,20 @@ def lead_line(p: Passage) -> str:
 def year_status(text: str, p: Passage, wanted: Sequence[int]) -> tuple[bool, bool]:
     """(the sentence names a year asked about, the sentence is about a year asked about).
 
-    A sentence naming the year is about it. One naming only other years is not, except later
-    ones in a document covering the year (a 2016 plan's 至2017年底 target). Otherwise the
-    section heading decides ("一、2018年工作情况"), then the document's years."""
+    A sentence naming the year is about it. Otherwise a section heading naming other years
+    decides ("一、2018年工作情况" is not about 2019); then a sentence naming only later years is
+    a target of a document covering the year (a 2016 plan's 至2017年底), one naming only earlier
+    years is about them unless its document covers the year ("2015年有7家入库，目前共有19家"
+    in a 2016 report); else the document's years decide."""
     if not wanted:
         return False, True
     want = set(wanted)
     if any(str(y) in text for y in want):
         return True, True
     covers = bool(want & set(p.years)) or (p.year in want if p.year else False)
-    others = set(find_years(text)[0])
-    if others:
-        return False, covers and min(others) > max(want)
-    in_section = set(find_years(p.section)[0]) if p.section else set()
-    if in_section:
-        return False, bool(in_section & want)
+    in_section = set(find_years(p.section, strict=True)[0]) if p.section else set()
+    if in_section and not in_section & want:
+        return False, False
     return False, covers
 
 
@@ -325,6 +349,44 @@ def coverage(text: str, weights: dict[str, float]) -> float:
             if share >= 0.5:
                 got += 0.7 * share * w
     return got / total if total else 0.0
+
+
+def answer_units(text: str) -> list[Sentence]:
+    """Sentences of a passage, a heading joined to the sentence after it.
+
+    A numbered heading ("1.编制发布“十四五”科技创新发展规划。", "（二）具体目标") names what the
+    next sentence is about; quoted alone it answers nothing, and the sentence alone may not
+    name its topic. The unit is still one verbatim stretch of the passage."""
+    sents = split_sentences(text)
+    out: list[Sentence] = []
+    i = 0
+    while i < len(sents):
+        s = sents[i]
+        if i + 1 < len(sents) and _is_heading(s.text) and not has_figure(s.text):
+            nxt = sents[i + 1]
+            out.append(Sentence(text[s.start : nxt.end], s.start, nxt.end))
+            i += 2
+            continue
+        out.append(s)
+        i += 1
+    return out
+
+
+def has_figure(text: str) -> bool:
+    """Does the sentence state a figure (1724件, 50%, 三个, 2-3场), not just a year (2015年)?"""
+    t = re.sub(r"(?<!\d)(?:19|20)\d\d\s*年", "", text)  # years are dates, not figures
+    t = re.sub(r"^\s*\d{1,2}[.、．]", "", t)  # a numbered heading's own number
+    return bool(_NUMBER.search(t))
+
+
+def _is_heading(text: str) -> bool:
+    """A heading (7.多措并举推动高企发展。 / （七）加强知识产权保护 / 三是鼓励企业研发投入。 / a short
+    line without a sentence end): names a topic, states no fact."""
+    if len(text) >= 30:
+        return False
+    if _HEADING.match(text) or re.match(r"^[一二三四五六七八九十]是", text):
+        return True
+    return not re.search(r"[。；！？;!?]", text) and len(text) < 20
 
 
 def _content_chars(text: str) -> str:

@@ -42,7 +42,8 @@ from vectorstore.hybrid import HybridSearcher, make_reranker
 class SubsidyFinder(Protocol):
     """The seam for the subsidy finder (issue 5, ``assistant/subsidies.py``).
 
-    Called for questions whose intent is ``subsidy`` with the (resolved) question, its analysis
+    Called for questions asking which measures exist (``QueryAnalysis.wants_measures``: intent
+    ``subsidy`` and 有哪些 / 能申请 …, not a single figure) with the (resolved) question, its analysis
     (regions, enterprise types …) and the passages retrieved for it. Return an :class:`Answer`
     listing the matching measures with citations (``[n]`` markers; ``Citation.id`` numbering is
     the finder's own, and ``Answer.passages`` should hold what it cites), or ``None`` to let the
@@ -229,7 +230,8 @@ class QAService:
             year=qa.filter_year,
             doc=qa.filter_doc,
             boost_regions=boost_regions,
-            boost_years=qa.years,
+            boost_years=qa.focus_years,
+            boost_doc_years=qa.doc_years,
         )
         req.passages = [passage_from_document(d) for d in docs]
         return req
@@ -250,7 +252,7 @@ class QAService:
         qa = req.analysis
         assert qa is not None
         answerer = ExtractiveAnswerer.from_settings(
-            self.settings.answer, known_regions=sorted(self.coverage().regions)
+            self.settings.answer, known_regions=sorted(self.coverage().doc_regions)
         )
         return answerer.answer(qa, req.passages, term_weight=self._term_weight(qa))
 
@@ -262,13 +264,15 @@ class QAService:
     def _hard_abstain(self, qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
         """Region or year out of the corpus: the extractive abstention says so without asking
         the LLM (which might still quote a neighbouring number)."""
-        return qa.region_out_of_corpus or (
-            qa.year_out_of_corpus and not any(f"{y}年" in p.text for p in passages for y in qa.years)
-        )
+        if qa.region_out_of_corpus:
+            return True
+        if qa.doc_years and set(qa.uncovered_doc_years) >= set(qa.doc_years):
+            return True
+        return qa.year_out_of_corpus and not any(f"{y}年" in p.text for p in passages for y in qa.years)
 
     def _subsidy_answer(self, req: _Request) -> Answer | None:
         qa = req.analysis
-        if self.subsidy_finder is None or qa is None or qa.intent != "subsidy" or qa.region_out_of_corpus:
+        if self.subsidy_finder is None or qa is None or not qa.wants_measures or qa.region_out_of_corpus:
             return None
         answer = self.subsidy_finder(req.resolved, qa, req.passages)
         if answer is None:

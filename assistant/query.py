@@ -57,6 +57,10 @@ _SUBSIDY = re.compile(
     r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|资金支持|风险补偿|减免|优惠政策|加计扣除|"
     r"能申请|可以申请|可申请|申请什么|能享受|可以享受|享受哪些|能补|补多少|subsid|grant"
 )
+_MEASURE_LIST = re.compile(
+    r"有哪些|哪些(?:补贴|补助|资助|政策|扶持|支持|优惠|措施)|能申请|可以申请|可申请|申请什么|申请哪些|"
+    r"能享受|可以享受|享受什么|享受哪些|能拿|可以拿|what (?:subsidies|support)"
+)
 _LISTING = re.compile(r"有哪些|哪些|什么|能申请|可以申请|可申请|列出|都有|which|what")
 _TARGET = re.compile(
     r"目标|计划|力争|争取|预计|任务|承诺|打算|规划|设想|要点|要达到|达到多少|什么要求|"
@@ -99,6 +103,8 @@ ASPECT_WORDS = frozenset(
     目标 计划 任务 承诺 规划 设想 打算 要求 措施 举措 政策 安排 部署 进展 成效 成果 结果 效果
     数量 数目 数字 比例 比重 占比 金额 多少 规模 水平 总量 增长 情况 工作 要点 重点 做法 哪些
     达到 实现 完成 新增 力争 争取 预计 预期 要 将 支持 扶持 申请 享受 办理 条件 标准 方式
+    报告 回顾 材料 文件 提到 提及 写 里 那份 这份 规定 变化 调整 分别 各自 平均 每年
+    准备 打算 希望 想 出台 时候 什么时候 哪一年 哪年 一共 总共 多久
     """.split()
 )
 
@@ -124,6 +130,8 @@ class CorpusCoverage:
     regions: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     region_years: dict[str, set[int]] = field(default_factory=dict)
+    doc_regions: set[str] = field(default_factory=set)  # the documents' own regions only
+    doc_years: set[int] = field(default_factory=set)  # each document's own year (its date's)
     doc_count: int = 0
 
     @classmethod
@@ -136,6 +144,11 @@ class CorpusCoverage:
             if date and str(date)[:4].isdigit():
                 years.add(int(str(date)[:4]))
             cov.years |= years
+            own = int(str(date)[:4]) if date and str(date)[:4].isdigit() else (max(years) if years else None)
+            if own:
+                cov.doc_years.add(own)
+            if d.get("region"):
+                cov.doc_regions.add(d["region"])
             for key in ("region", "parent_region", "province"):
                 name = d.get(key)
                 if name:
@@ -167,6 +180,8 @@ class QueryAnalysis:
     years: list[int] = field(default_factory=list)
     year_mentions: list[str] = field(default_factory=list)  # "2016年", "2015-2017年"
     relative_years: list[str] = field(default_factory=list)  # 今年, 明年 …, left as words
+    # Years that name a document rather than a fact: 2019年报告, 2022年国务院政府工作报告.
+    doc_years: list[int] = field(default_factory=list)
     enterprise_types: list[str] = field(default_factory=list)
     intent: str = "other"
     asks_quantity: bool = False
@@ -175,6 +190,7 @@ class QueryAnalysis:
     # Set by apply_coverage(): what the question asks that no document is about.
     uncovered_regions: list[str] = field(default_factory=list)
     uncovered_years: list[int] = field(default_factory=list)
+    uncovered_doc_years: list[int] = field(default_factory=list)
     # Explicit filters (CLI --region / --year / doc), normalised.
     filter_region: str | None = None
     filter_year: int | None = None
@@ -187,9 +203,25 @@ class QueryAnalysis:
         return terms or list(self.key_terms)
 
     @property
+    def wants_measures(self) -> bool:
+        """Asks which support measures exist ("有哪些补贴", "我能申请什么"), not one figure."""
+        return self.intent == "subsidy" and bool(_MEASURE_LIST.search(self.text)) and not self.asks_quantity
+
+    @property
     def wanted_regions(self) -> list[str]:
         """The regions an answer must be about: the filter, else those named."""
         return [self.filter_region] if self.filter_region else list(self.regions)
+
+    @property
+    def focus_years(self) -> list[int]:
+        """The years a comparison is about: a long range (从2016年到2022年) by its ends."""
+        if len(self.years) > 4 and self.year_mentions:
+            ends: list[int] = []
+            for m in self.year_mentions:
+                ys = [int(y) for y in re.findall(r"(?:19|20)\d\d", m)]
+                ends += [ys[0], ys[-1]] if ys else []
+            return sorted(set(ends))
+        return list(self.years)
 
     @property
     def wanted_years(self) -> list[int]:
@@ -202,7 +234,10 @@ class QueryAnalysis:
 
     @property
     def year_out_of_corpus(self) -> bool:
-        """Every year the question names is one no (relevant) document covers."""
+        """Every year the question names is one no (relevant) document covers, or it names a
+        document of a year there is none of (2023年国务院政府工作报告)."""
+        if self.doc_years and set(self.uncovered_doc_years) >= set(self.doc_years):
+            return True
         return bool(self.years) and set(self.uncovered_years) >= set(self.years)
 
     def apply_coverage(self, coverage: CorpusCoverage) -> "QueryAnalysis":
@@ -211,6 +246,7 @@ class QueryAnalysis:
         covered_regions = [r for r in self.wanted_regions if _region_covered(r, coverage)]
         years = coverage.years_for(covered_regions)
         self.uncovered_years = [y for y in self.years if y not in years]
+        self.uncovered_doc_years = [y for y in self.doc_years if y not in coverage.doc_years]
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -231,36 +267,28 @@ RegionFinder = Callable[[str], list[tuple[str, str]]]
 def find_region_mentions(text: str) -> list[tuple[str, str]]:
     """``(normalised name, as written)`` for each region named in ``text``, in order, once each.
 
-    Uses H1's gazetteer (``ingest.regions.find_regions``), so the assistant and ingest agree on
-    names (中山 -> 中山市, 赣榆 -> 赣榆区).
+    Uses the ingest gazetteer (``ingest.regions``), so the assistant and ingest agree on names
+    (中山 -> 中山市, 赣榆 -> 赣榆区, 国务院 -> 全国). A region named together with a smaller
+    one inside it (连云港市海州区) stands for the smaller one: the question is about 海州区.
     """
     from ingest import regions as gazetteer  # lazy: loads the gazetteer data file
 
     seen: dict[str, str] = {}
+    chains: dict[str, tuple[str, ...]] = {}
     for hit in gazetteer.find_regions(text):
-        name, surface = _region_hit(hit)
-        if name and name not in seen:
-            seen[name] = surface or name
-    return list(seen.items())
-
-
-def _region_hit(hit: Any) -> tuple[str | None, str | None]:
-    """Accept the shapes ``find_regions`` may yield: a name, a (name, surface) pair, an object."""
-    if isinstance(hit, str):
-        return hit, hit
-    if isinstance(hit, tuple):
-        return (hit[0], hit[1] if len(hit) > 1 and isinstance(hit[1], str) else hit[0])
-    name = getattr(hit, "name", None) or getattr(hit, "normalized", None)
-    surface = getattr(hit, "surface", None) or getattr(hit, "text", None) or name
-    return name, surface
+        if hit.normalised not in seen:
+            seen[hit.normalised] = hit.name
+            chains[hit.normalised] = hit.region.chain
+    ancestors = {a for name, chain in chains.items() for a in chain[1:]}
+    return [(name, surface) for name, surface in seen.items() if name not in ancestors]
 
 
 def normalize_region_name(name: str) -> str:
     """Normalise a user-given region (``--region 中山``) the way ingest does (中山市)."""
     from ingest import regions as gazetteer
 
-    value = gazetteer.normalize_region(name.strip())
-    return value or name.strip()
+    region = gazetteer.normalize_region(name.strip())
+    return region.name if region is not None else name.strip()
 
 
 # --- the analysis -------------------------------------------------------------------------
@@ -314,6 +342,11 @@ def analyze(
         qa.region_mentions[name] = surface
 
     qa.years, qa.year_mentions = find_years(text)
+    qa.doc_years = find_doc_years(text)
+    if qa.doc_years:
+        # "2019年报告里2018年技术合同成交额…": 2019 picks the document, 2018 is the fact's year.
+        rest = _DOC_YEAR.sub(" ", text)
+        qa.years, qa.year_mentions = find_years(rest)
     qa.relative_years = sorted(set(_RELATIVE_YEAR.findall(text)), key=text.index)
     qa.enterprise_types = find_enterprise_types(text)
     qa.asks_quantity = bool(_QUANTITY.search(text.lower()))
@@ -332,8 +365,11 @@ def analyze(
     return qa
 
 
-def find_years(text: str) -> tuple[list[int], list[str]]:
-    """Explicit years, ranges expanded (2015-2017 -> 2015, 2016, 2017), and how they were written."""
+def find_years(text: str, *, strict: bool = False) -> tuple[list[int], list[str]]:
+    """Explicit years, ranges expanded (2015-2017 -> 2015, 2016, 2017), and how they were written.
+
+    ``strict`` (for report text rather than questions): a lone number is a year only when 年
+    follows it, since reports write counts such as 2000份 right after numbers."""
     years: list[int] = []
     mentions: list[str] = []
     taken: list[tuple[int, int]] = []
@@ -347,10 +383,23 @@ def find_years(text: str) -> tuple[list[int], list[str]]:
     for m in _YEAR.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
+        if strict and text[m.end() : m.end() + 1] != "年":
+            continue
         years.append(int(m.group(1)))
         end = m.end() + (1 if text[m.end() : m.end() + 1] == "年" else 0)
         mentions.append(text[m.start() : end])
     return sorted(set(years)), mentions
+
+
+_DOC_YEAR = re.compile(
+    r"((?:(?:19|20)\d\d\s*年?\s*(?:和|与|、|及|跟)\s*)*(?:19|20)\d\d)\s*年?\s*(?:的)?\s*(?:中华人民共和国)?"
+    r"(?:国务院|[\u4e00-\u9fff]{1,3}省|[\u4e00-\u9fff]{1,3}市)?(?:政府)?(?:工作)?报告"
+)
+
+
+def find_doc_years(text: str) -> list[int]:
+    """Years that name a report (2019年报告, 2022年国务院政府工作报告, 2018年和2019年的国务院报告)."""
+    return sorted({int(y) for m in _DOC_YEAR.finditer(text) for y in re.findall(r"(?:19|20)\d\d", m.group(1))})
 
 
 def find_enterprise_types(text: str) -> list[str]:
@@ -413,8 +462,8 @@ def key_terms(
         if t.isdigit() or re.fullmatch(r"[\d.%]+", t):
             terms.append(t)  # a number in a question (1724件?) is a strong term
             continue
-        if _CJK.search(t) and len(t) < 2:
-            continue
+        if _CJK.search(t) and (len(t) < 2 or t[-1] in "了过着" or t[0] in "了着"):
+            continue  # single characters and verb + particle (发了, 放了) say nothing
         if t not in terms:
             terms.append(t)
     # The tokenizer's search mode also yields sub-words (专利申请量 -> 专利, 申请): keep the
@@ -433,9 +482,13 @@ def default_tokenize(text: str) -> list[str]:
 
 def term_weights(terms: Iterable[str], doc_freq: Callable[[str], int], n_docs: int) -> dict[str, float]:
     """IDF weight per term (BM25's form, floored at 0.1): rare terms (专利申请量) count more in
-    coverage than common ones (企业)."""
+    coverage than common ones (企业). ``doc_freq`` counts chunks containing the term."""
     out: dict[str, float] = {}
     for t in terms:
         df = doc_freq(t)
         out[t] = max(0.1, math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        if df == 0:
+            # A word no chunk contains is as often the user's synonym (收集 for 征集) as an
+            # absent topic (公寓): it counts, but not as the rarest word of the corpus would.
+            out[t] *= 0.5
     return out

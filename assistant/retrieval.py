@@ -44,13 +44,18 @@ class PolicyRetriever(BaseRetriever):
         doc: str | None = None,
         boost_regions: Iterable[str] = (),
         boost_years: Iterable[int] = (),
+        boost_doc_years: Iterable[int] = (),
         lexical_query: str | None = None,
     ) -> list[Document]:
         hits = self.searcher.search(
             query,
             k=k or self.k,
             filters=SearchFilters(region=region, year=year, doc=doc),
-            boosts=Boosts(tuple(boost_regions), tuple(int(y) for y in boost_years)),
+            boosts=Boosts(
+                tuple(boost_regions),
+                tuple(int(y) for y in boost_years),
+                tuple(int(y) for y in boost_doc_years),
+            ),
             lexical_query=lexical_query,
         )
         return [document_from_hit(h) for h in hits]

@@ -77,7 +77,7 @@ class RetrievalSettings(BaseModel):
         40, ge=5, description="Candidates taken from each of dense and lexical search."
     )
     lexical_weight: float = Field(
-        0.7,
+        0.9,
         ge=0.0,
         le=1.0,
         description="Weight of the BM25 score in the fused score (dense gets 1 - this). "
@@ -110,7 +110,7 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(4, ge=1, description="Most quoted sentences in an extractive answer.")
     abstain_threshold: float = Field(
-        0.35,
+        0.44,
         ge=0.0,
         le=1.0,
         description="Evidence score under which the assistant says it did not find an answer. "

@@ -187,6 +187,7 @@ class Boosts:
 
     regions: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    doc_years: tuple[int, ...] = ()  # the document's own year (2019年报告)
 
 
 def boost_for(meta: dict[str, Any], text: str, boosts: Boosts, region_boost: float, year_boost: float) -> float:
@@ -204,6 +205,8 @@ def boost_for(meta: dict[str, Any], text: str, boosts: Boosts, region_boost: flo
             years.add(int(meta["year"]))
         if years & set(boosts.years) or any(f"{y}年" in text for y in boosts.years):
             bonus += year_boost
+    if boosts.doc_years and meta.get("year") is not None and int(meta["year"]) in boosts.doc_years:
+        bonus += year_boost
     return bonus
 
 
@@ -351,7 +354,48 @@ class HybridSearcher:
         top = [by_id[i] for i in keep]
         if self.reranker is not None and top:
             top = rerank(self.reranker, query, top)
-        return top[:k]
+        return ensure_each_asked(top[:k], hits, boosts, s.dedup_threshold)
+
+
+def _about(h: Hit, region: str | None = None, year: int | None = None, doc_year: int | None = None) -> bool:
+    m = h.metadata
+    if region is not None:
+        return region in (m.get("region"), m.get("parent_region"), m.get("province"))
+    if doc_year is not None:
+        return m.get("year") is not None and int(m["year"]) == doc_year
+    years = {int(y) for y in (m.get("years") or [])} | ({int(m["year"])} if m.get("year") else set())
+    return year in years or f"{year}年" in h.text
+
+
+def ensure_each_asked(top: list[Hit], ranked: list[Hit], boosts: Boosts, threshold: float) -> list[Hit]:
+    """A question naming several regions (阳江和赣榆…) or years (2018年和2019年…) compares
+    documents: make sure each one asked about has its best passage in the result, replacing the
+    lowest-ranked passages of regions / years already represented."""
+    wants: list[tuple[str | None, int | None, int | None]] = []
+    if len(boosts.regions) > 1:
+        wants += [(r, None, None) for r in boosts.regions]
+    if len(boosts.doc_years) > 1:
+        wants += [(None, None, y) for y in boosts.doc_years]
+    elif 1 < len(boosts.years) <= 4:
+        wants += [(None, y, None) for y in boosts.years]
+    if not wants or not top:
+        return top
+    out = list(top)
+    for want in wants:
+        if any(_about(h, *want) for h in out):
+            continue
+        best = next((h for h in ranked if _about(h, *want) and h not in out), None)
+        if best is None:
+            continue
+        # replace the lowest passage whose region/year is represented more than once
+        for i in range(len(out) - 1, 0, -1):
+            others = out[:i] + out[i + 1 :]
+            if all(any(_about(h, *w) for h in others) for w in wants if any(_about(h, *w) for h in out)):
+                if not any(near_duplicate(bigrams(best.text), bigrams(h.text), threshold) for h in others):
+                    out[i] = best
+                break
+    out.sort(key=lambda h: -h.scores.get("rerank", h.score))
+    return out
 
 
 def rerank(reranker: Reranker, query: str, hits: list[Hit]) -> list[Hit]:

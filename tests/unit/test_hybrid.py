@@ -222,3 +222,17 @@ def test_retriever_returns_documents_with_metadata(searcher: HybridSearcher) -> 
     assert p.text == "发放“苏科贷”贷款1000万元。" and math.isfinite(p.score)
     back = passage_from_document(document_from_passage(p))
     assert back == p
+
+
+def test_each_region_asked_about_is_represented(searcher: HybridSearcher) -> None:
+    # "阳江和赣榆的发明专利申请量": the plain ranking has no 赣榆 passage in its top 2.
+    boosts = Boosts(regions=("阳江市", "赣榆区"))
+
+    plain = [h.id for h in searcher.search("发明专利申请量", k=2, boosts=Boosts(regions=("阳江市",)))]
+    assert "gy-1" not in plain
+    hits = searcher.search("发明专利申请量", k=2, boosts=boosts)
+    assert {h.metadata["region"] for h in hits} == {"阳江市", "赣榆区"}
+    assert hits[0].id == "yj-1"
+    # years the same way: 2018 (中山) next to a 2015 passage
+    hits = searcher.search("发明专利申请量", k=2, boosts=Boosts(years=(2015, 2018)))
+    assert {"yj-1", "zs-1"} <= {h.id for h in hits}

@@ -113,3 +113,24 @@ def test_to_json_is_plain_data() -> None:
     data = ask("阳江2015年专利申请量是多少？").to_json()
     assert json.loads(json.dumps(data, ensure_ascii=False))["regions"] == ["阳江市"]
     assert data["content_terms"]
+
+
+def test_years_that_name_a_report() -> None:
+    from assistant.query import CorpusCoverage, analyze
+
+    cov = CorpusCoverage.from_documents(
+        [{"region": "全国", "years": [2017, 2018]}, {"region": "全国", "years": [2018, 2019]},
+         {"region": "全国", "years": [2021, 2022], "date": "2022-03-05"}]
+    )  # fmt: skip
+    qa = analyze("2019年报告里2018年技术合同成交额增长多少？", coverage=cov, find_regions=regions)
+    assert qa.doc_years == [2019] and qa.years == [2018] and not qa.year_out_of_corpus
+    qa = analyze("2018年和2019年的国务院报告里科技进步贡献率分别是多少？", coverage=cov, find_regions=regions)
+    assert qa.doc_years == [2018, 2019] and qa.years == []
+    qa = analyze("2023年国务院政府工作报告提出的研发经费增长目标是多少？", coverage=cov, find_regions=regions)
+    assert qa.uncovered_doc_years == [2023] and qa.year_out_of_corpus
+
+
+def test_long_range_is_compared_by_its_ends() -> None:
+    qa = ask("阳江的高新技术企业数量从2016年到2022年有什么变化？")
+    assert qa.years == list(range(2016, 2023)) and qa.focus_years == [2016, 2022]
+    assert qa.intent == "cross"
