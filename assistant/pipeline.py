@@ -65,6 +65,7 @@ class _Request:
     k: int | None = None
     history: Sequence[tuple[str, Any]] | None = None
     started: float = field(default_factory=time.perf_counter)
+    generation: str | None = None  # the store's, read once per request
     # filled by the steps
     resolved: str = ""
     analysis: QueryAnalysis | None = None
@@ -181,9 +182,9 @@ class QAService:
         """The query analysis, against what the store covers."""
         return analyze(question, coverage=self.coverage(), **self._gazetteer, **filters)
 
-    def coverage(self) -> CorpusCoverage:
+    def coverage(self, generation: str | None = None) -> CorpusCoverage:
         """Regions and years the store's documents are about (cached per store generation)."""
-        gen = self.store.generation()
+        gen = generation if generation is not None else self.store.generation()
         with self._lock:
             if self._coverage is None or self._coverage[0] != gen:
                 self._coverage = (gen, CorpusCoverage.from_documents(self.store.list_documents()))
@@ -204,7 +205,8 @@ class QAService:
             k=request.get("k") or None,
             history=request.get("history") or None,
         )
-        coverage = self.coverage()
+        req.generation = self.store.generation()
+        coverage = self.coverage(req.generation)
         req.resolved = resolve_followup(
             req.question,
             req.history,
@@ -232,6 +234,7 @@ class QAService:
             boost_regions=boost_regions,
             boost_years=qa.focus_years,
             boost_doc_years=qa.doc_years,
+            generation=req.generation,
         )
         req.passages = [passage_from_document(d) for d in docs]
         return req
@@ -252,12 +255,12 @@ class QAService:
         qa = req.analysis
         assert qa is not None
         answerer = ExtractiveAnswerer.from_settings(
-            self.settings.answer, known_regions=sorted(self.coverage().doc_regions)
+            self.settings.answer, known_regions=sorted(self.coverage(req.generation).doc_regions)
         )
-        return answerer.answer(qa, req.passages, term_weight=self._term_weight(qa))
+        return answerer.answer(qa, req.passages, term_weight=self._term_weight(qa, req.generation))
 
-    def _term_weight(self, qa: QueryAnalysis):
-        catalog = self.searcher.catalog()
+    def _term_weight(self, qa: QueryAnalysis, generation: str | None = None):
+        catalog = self.searcher.catalog(generation)
         weights = term_weights(qa.key_terms, catalog.doc_freq, max(1, len(catalog)))
         return lambda t: weights.get(t, 1.0)
 

@@ -46,6 +46,7 @@ class PolicyRetriever(BaseRetriever):
         boost_years: Iterable[int] = (),
         boost_doc_years: Iterable[int] = (),
         lexical_query: str | None = None,
+        generation: str | None = None,
     ) -> list[Document]:
         hits = self.searcher.search(
             query,
@@ -57,6 +58,7 @@ class PolicyRetriever(BaseRetriever):
                 tuple(int(y) for y in boost_doc_years),
             ),
             lexical_query=lexical_query,
+            generation=generation,
         )
         return [document_from_hit(h) for h in hits]
 

@@ -291,9 +291,10 @@ class HybridSearcher:
         self._catalog: ChunkCatalog | None = None
         self._lock = threading.Lock()
 
-    def catalog(self) -> ChunkCatalog:
-        """The chunk catalog, rebuilt when the store's generation changes."""
-        gen = self.store.generation()
+    def catalog(self, generation: str | None = None) -> ChunkCatalog:
+        """The chunk catalog, rebuilt when the store's generation changes. A caller that has
+        just read the generation passes it (each read is a Chroma round trip)."""
+        gen = generation if generation is not None else self.store.generation()
         with self._lock:
             if self._catalog is None or self._catalog.generation != gen:
                 self._catalog = ChunkCatalog(self.store)
@@ -307,13 +308,14 @@ class HybridSearcher:
         filters: SearchFilters | None = None,
         boosts: Boosts | None = None,
         lexical_query: str | None = None,
+        generation: str | None = None,
     ) -> list[Hit]:
         """Top ``k`` fused hits, near duplicates collapsed, best first."""
         s = self.settings
         k = int(k or s.k)
         filters = filters or SearchFilters()
         boosts = boosts or Boosts()
-        catalog = self.catalog()
+        catalog = self.catalog(generation)
         if not len(catalog):
             raise EmptyStoreError(
                 "the store holds no documents", "run `policyqa ingest PATH` first"
