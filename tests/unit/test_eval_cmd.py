@@ -93,3 +93,10 @@ def test_diff_command(tmp_path, capsys, scripted):
     out = capsys.readouterr().out
     assert "1 question(s) better" in out and "q2" in out and "rank miss -> 1" in out
     assert main(["eval", "--diff", str(a), str(tmp_path / "nope.json")]) == 2
+
+
+def test_a_store_never_ingested_is_one_clear_message(tmp_path, capsys):
+    q = write_set(tmp_path / "q.jsonl")
+    assert main(["eval", str(q), "--store", str(tmp_path / "nothing_here"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing has been ingested" in err and "policyqa ingest" in err
