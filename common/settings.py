@@ -77,7 +77,7 @@ class RetrievalSettings(BaseModel):
         40, ge=5, description="Candidates taken from each of dense and lexical search."
     )
     lexical_weight: float = Field(
-        0.9,
+        0.8,
         ge=0.0,
         le=1.0,
         description="Weight of the BM25 score in the fused score (dense gets 1 - this). "
@@ -95,7 +95,7 @@ class RetrievalSettings(BaseModel):
         0.08, ge=0.0, description="Added to passages from a document covering a year asked about."
     )
     dedup_threshold: float = Field(
-        0.9,
+        0.8,
         ge=0.0,
         le=1.0,
         description="Character-bigram Jaccard above which two passages count as near duplicates.",
@@ -110,7 +110,7 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(4, ge=1, description="Most quoted sentences in an extractive answer.")
     abstain_threshold: float = Field(
-        0.44,
+        0.41,
         ge=0.0,
         le=1.0,
         description="Evidence score under which the assistant says it did not find an answer. "
