@@ -35,6 +35,7 @@ from common.settings import Settings
 from ingest.models import Chunk, DocumentMeta
 
 STATUSES = ("added", "updated", "unchanged", "removed", "duplicate", "failed")
+WRITE_GROUP = 128  # chunks per Chroma write while a document is being embedded
 
 
 @dataclass
@@ -52,6 +53,7 @@ class FileResult:
     reused: int = 0  # chunk vectors taken from the store instead
     records: int = 0
     doc_id: str | None = None
+    stored: int = 0  # chunks written so far (invisible until the commit)
 
 
 @dataclass
@@ -313,19 +315,27 @@ def _write_document(
         todo += [h for h in missing if h not in vectors]  # e.g. an earlier file failed
     todo_set = set(todo)
 
-    def stage(indexes: list[int]) -> None:
+    pending: list[int] = []
+
+    def stage(indexes: list[int], *, flush: bool) -> None:
+        # Chroma's cost is mostly per call (2,048 chunks: 13 s in batches of 16, 2.8 s in
+        # batches of 256), so embedded chunks are written in groups of WRITE_GROUP.
+        pending.extend(indexes)
+        if not pending or (not flush and len(pending) < WRITE_GROUP):
+            return
         t0 = time.perf_counter()
         store.stage_chunks(
             meta,
-            [plan.chunks[i] for i in indexes],
-            [vectors[plan.hashes[i]] for i in indexes],
-            [plan.hashes[i] for i in indexes],
+            [plan.chunks[i] for i in pending],
+            [vectors[plan.hashes[i]] for i in pending],
+            [plan.hashes[i] for i in pending],
         )
         timings["write"] += time.perf_counter() - t0
+        result.stored += len(pending)
+        pending.clear()
 
     known = [i for i, h in enumerate(plan.hashes) if h not in todo_set]
-    if known:
-        stage(known)
+    stage(known, flush=False)
     result.reused = len(known)
     report.chunks_reused += len(known)
     text_of = {h: plan.texts[i] for i, h in enumerate(plan.hashes)}
@@ -338,10 +348,11 @@ def _write_document(
             raise RuntimeError(f"the embedder returned {len(new)} vectors for {len(batch)} texts")
         vectors.update(zip(batch, new, strict=True))
         in_batch = set(batch)
-        stage([i for i, h in enumerate(plan.hashes) if h in in_batch])
+        stage([i for i, h in enumerate(plan.hashes) if h in in_batch], flush=False)
         result.embedded += len(batch)
         report.chunks_embedded += len(batch)
         on_batch(result)
+    stage([], flush=True)
     t0 = time.perf_counter()
     try:
         records = extract_records(meta, plan.text, plan.chunks)
@@ -502,7 +513,7 @@ def ingest_paths(
                             "embed", done_files, total, report.chunks_embedded, chunks_total,
                             current=meta.source,
                             message=f"embedded {r.embedded}/{len(plan.to_embed)} new chunks "
-                            f"of {meta.source}",
+                            f"of {meta.source} ({r.stored} written)",
                         )
                     ),
                 )

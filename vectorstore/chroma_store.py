@@ -185,17 +185,24 @@ class ChromaStore:
             )
 
     def _check_embedder(self, stored: dict[str, Any], create: bool) -> None:
-        want = self._expected_metadata()
+        from vectorstore.embeddings import embedder_fingerprint
+
+        emb = self._embeddings
+        # The name and prefixes decide; the dimension is compared only when known without
+        # loading the model (a sentence-transformers model loads in ~10 s, and an unchanged
+        # re-ingest embeds nothing). Vectors are checked against it again when written.
+        dim = emb.loaded_dim if hasattr(type(emb), "loaded_dim") else getattr(emb, "dim", None)
         same = (
-            stored.get("embedding_model") == want["embedding_model"]
-            and int(stored.get("embedding_dim", -1)) == want["embedding_dim"]
-            and stored.get("embedding_fingerprint", want["embedding_fingerprint"])
-            == want["embedding_fingerprint"]
+            stored.get("embedding_model") == emb.model_name
+            and (dim is None or int(stored.get("embedding_dim", -1)) == int(dim))
+            and stored.get("embedding_fingerprint", embedder_fingerprint(emb))
+            == embedder_fingerprint(emb)
         )
         if same:
             return
         if create and self._count(self._chunks) == 0:
             # Nothing embedded yet with the old model: adopt the new one.
+            want = self._expected_metadata()
             with _chroma_errors("recording the embedding model", self.where):
                 self._chunks.modify(metadata=want)
             self.embedding_model, self.embedding_dim = want["embedding_model"], want["embedding_dim"]
@@ -204,8 +211,8 @@ class ChromaStore:
             f"the store {self.where} was built with embedding model "
             f"{stored.get('embedding_model')!r} ({stored.get('embedding_dim')} dims, "
             f"{stored.get('embedding_fingerprint', '')}), but the configured model is "
-            f"{want['embedding_model']!r} ({want['embedding_dim']} dims, "
-            f"{want['embedding_fingerprint']}); vectors of two models cannot be mixed",
+            f"{emb.model_name!r} ({dim if dim is not None else '?'} dims, "
+            f"{embedder_fingerprint(emb)}); vectors of two models cannot be mixed",
             "use the model the store was built with (POLICYQA_EMBEDDING__BACKEND / __MODEL), "
             "or re-index: `policyqa ingest --rebuild PATH`, or use a new store with --store DIR",
         )
@@ -303,9 +310,11 @@ class ChromaStore:
         hashes = list(text_hashes) if text_hashes is not None else [text_hash(c.text) for c in chunks]
         for vec in embeddings[:1]:
             if self.embedding_dim and len(vec) != self.embedding_dim:
-                raise StoreError(
-                    f"a {len(vec)}-dimensional vector for a {self.embedding_dim}-dimensional store",
-                    "the embedder changed under a running ingest; re-run `policyqa ingest`",
+                raise EmbedderMismatchError(
+                    f"the embedder gives {len(vec)}-dimensional vectors, but the store "
+                    f"{self.where} holds {self.embedding_dim}-dimensional ones "
+                    f"({self.embedding_model})",
+                    "re-index with `policyqa ingest --rebuild PATH`, or use a new --store DIR",
                 )
         for lo in range(0, len(chunks), _WRITE_BATCH):
             part = chunks[lo : lo + _WRITE_BATCH]

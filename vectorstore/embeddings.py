@@ -112,9 +112,15 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     @property
     def dim(self) -> int:
+        """The model's output size (loads the model the first time)."""
         if self._dim is None:
             self._load()
         assert self._dim is not None
+        return self._dim
+
+    @property
+    def loaded_dim(self) -> int | None:
+        """The output size if the model is loaded already, else None (never loads it)."""
         return self._dim
 
     def _load(self) -> Any:

@@ -204,3 +204,17 @@ def test_reset_drops_everything(settings: Settings, store: ChromaStore, emb: Has
     store.reset()
     fresh = open_store(settings, HashEmbeddings(dim=16, model_name="m2"), create=True)
     assert fresh.list_documents() == [] and fresh.stats()["chunks"] == 0
+
+
+def test_opening_does_not_load_a_model_to_check_it(settings: Settings):
+    from vectorstore.embeddings import SentenceTransformerEmbeddings
+
+    name = "/models/not-loaded-here"
+    store = open_store(settings, HashEmbeddings(model_name=name), create=True)
+    commit(store, HashEmbeddings(model_name=name), make_meta("d1", "".join(A)), A)
+    lazy = SentenceTransformerEmbeddings(name)
+    reopened = open_store(settings, lazy, create=True)  # loading it would fail: no such folder
+    assert lazy.loaded_dim is None and reopened.embedding_dim == 64
+    # Vectors of another size are still refused when written.
+    with pytest.raises(EmbedderMismatchError):
+        reopened.stage_chunks(make_meta("d2", "x"), make_chunks(["x"]), [[0.1] * 32])
