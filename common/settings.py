@@ -69,6 +69,12 @@ class IngestSettings(BaseModel):
         default_factory=lambda: [".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
         description="File types ingest reads; other files are reported as unsupported.",
     )
+    write_batch: int = Field(
+        128,
+        ge=1,
+        description="Embedded chunks written to Chroma per call while a document is ingested "
+        "(Chroma's cost is mostly per call; each write stays invisible until the commit).",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -35,7 +35,6 @@ from common.settings import Settings
 from ingest.models import Chunk, DocumentMeta
 
 STATUSES = ("added", "updated", "unchanged", "removed", "duplicate", "failed")
-WRITE_GROUP = 128  # chunks per Chroma write while a document is being embedded
 
 
 @dataclass
@@ -300,6 +299,7 @@ def _write_document(
     extract_records: Callable[..., list],
     vectors: dict[str, list[float]],
     batch_size: int,
+    write_batch: int,
     result: FileResult,
     report: IngestReport,
     timings: dict[str, float],
@@ -319,9 +319,9 @@ def _write_document(
 
     def stage(indexes: list[int], *, flush: bool) -> None:
         # Chroma's cost is mostly per call (2,048 chunks: 13 s in batches of 16, 2.8 s in
-        # batches of 256), so embedded chunks are written in groups of WRITE_GROUP.
+        # batches of 256), so embedded chunks are written in groups (settings.ingest.write_batch).
         pending.extend(indexes)
-        if not pending or (not flush and len(pending) < WRITE_GROUP):
+        if not pending or (not flush and len(pending) < write_batch):
             return
         t0 = time.perf_counter()
         store.stage_chunks(
@@ -506,7 +506,8 @@ def ingest_paths(
             )
             try:
                 _write_document(
-                    plan, store, embeddings, extract_records, vectors, batch_size, result,
+                    plan, store, embeddings, extract_records, vectors, batch_size,
+                    settings.ingest.write_batch, result,
                     report, timings,
                     lambda r: notify(
                         IngestProgress(

@@ -21,7 +21,6 @@ pytestmark = pytest.mark.slow
 
 EMBEDDED = re.compile(r"embedded (\d+)/(\d+) new chunks of (.+) \((\d+) written\)$")
 COMMITTED = re.compile(r"committed (.+?) \(\d+ chunks")
-EXTRA = ["2025年浙江省政府工作报告.txt"]
 
 
 def start(policyqa_bin: str, folder: Path, store: Path, env: dict) -> subprocess.Popen:
@@ -86,25 +85,21 @@ def run_to_end(policyqa_bin, folder, store, env) -> dict:
 
 
 def test_killed_ingest_leaves_whole_documents_and_the_next_run_completes(
-    tmp_path, reports_dir, extra_dir, policyqa_bin, cli_env, minilm_path
+    tmp_path, reports_dir, policyqa_bin, cli_env, minilm_path
 ):
+    # Small embedding batches and writes (8 chunks) make "half written" a wide window.
     env = cli_env(
         POLICYQA_EMBEDDING__BACKEND="sentence-transformers", POLICYQA_EMBEDDING__MODEL=minilm_path,
-        POLICYQA_EMBEDDING__BATCH_SIZE="8",
+        POLICYQA_EMBEDDING__BATCH_SIZE="8", POLICYQA_INGEST__WRITE_BATCH="8",
     )
     folder = tmp_path / "docs"
     shutil.copytree(reports_dir, folder)
-    for name in EXTRA:
-        shutil.copy(extra_dir / name, folder / name)
+    n_files = 5
     store = tmp_path / "store"
 
     # --- 1. killed while a new document is half written -------------------------------------
-    # Documents are written in groups of 128 chunks: the long report (last in path order) is the
-    # one that can be caught half written.
-    committed, partial = kill_mid_document(
-        start(policyqa_bin, folder, store, env), after_commits=2, target=EXTRA[0]
-    )
-    assert partial == EXTRA[0] and len(committed) >= 2
+    committed, partial = kill_mid_document(start(policyqa_bin, folder, store, env), after_commits=2)
+    assert len(committed) >= 2
     reader = open_reader(store)
     docs = {d["source"]: d for d in reader.list_documents()}
     assert set(committed) <= set(docs)
@@ -123,7 +118,6 @@ def test_killed_ingest_leaves_whole_documents_and_the_next_run_completes(
     report = run_to_end(policyqa_bin, folder, store, env)
     assert report["garbage_collected"] > 0
     assert sorted(r["source"] for r in report["unchanged"]) == sorted(docs)
-    n_files = 5 + len(EXTRA)
     assert len(report["added"]) == n_files - len(docs) and not report["failed"]
     reader = open_reader(store)
     assert reader.verify() == []
@@ -131,7 +125,7 @@ def test_killed_ingest_leaves_whole_documents_and_the_next_run_completes(
     assert reader.stats()["chunks"] == sum(d["chunk_count"] for d in reader.list_documents())
 
     # --- 2. killed while a changed file's new version is half written -----------------------
-    target = EXTRA[0]
+    target = "004_4757f8428a5e4ec7.txt"
     before_doc = reader.get_document(next(d["doc_id"] for d in reader.list_documents() if d["source"] == target))
     before = visible_by_source(reader)[target]
     path = folder / target
@@ -152,7 +146,8 @@ def test_killed_ingest_leaves_whole_documents_and_the_next_run_completes(
     assert [r["source"] for r in report["updated"]] == [target]
     reader = open_reader(store)
     now = visible_by_source(reader)[target]
-    assert all("（修订）" in text for _, text in now[:3])
+    assert any("（修订）" in text for _, text in now)
+    assert reader.get_document(before_doc["doc_id"])["doc_key"] != before_doc["doc_key"]
     assert not {i for i, _ in now} & {i for i, _ in before}
     assert reader.verify() == []
     assert reader.stats()["chunks"] == sum(d["chunk_count"] for d in reader.list_documents())
