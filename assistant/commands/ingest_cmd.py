@@ -49,7 +49,7 @@ class _Progress:
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self._bar: Any = None
-        self._files = self._chunks = None
+        self._reading = self._files = self._chunks = None
 
     def __enter__(self) -> _Progress:
         if self.tty:
@@ -74,7 +74,8 @@ class _Progress:
                 transient=False,
             )
             self._bar.__enter__()
-            self._files = self._bar.add_task("files", total=None, current="")
+            self._reading = self._bar.add_task("reading", total=None, current="")
+            self._files = self._bar.add_task("files", total=None, current="", visible=False)
             self._chunks = self._bar.add_task("chunks", total=None, current="", visible=False)
         return self
 
@@ -87,7 +88,14 @@ class _Progress:
             print(p.message, file=sys.stderr, flush=True)
             return
         if self._bar is not None:
-            self._bar.update(self._files, total=p.files_total, completed=p.files_done, current=p.current)
+            if p.stage == "prepare":
+                self._bar.update(self._reading, total=p.files_total, completed=p.files_done, current=p.current)
+                return
+            self._bar.update(self._reading, visible=False)
+            self._bar.update(
+                self._files, total=p.files_total, completed=p.files_done, current=p.current,
+                visible=True,
+            )
             if p.chunks_total:
                 self._bar.update(
                     self._chunks, total=p.chunks_total, completed=p.chunks_done,
