@@ -194,7 +194,7 @@ class ExtractiveAnswerer:
             return self.abstain(qa, passages, "没有检索到任何段落。")
         if qa.region_out_of_corpus:
             names = "、".join(qa.region_mentions.get(r, r) for r in qa.uncovered_regions)
-            known = "、".join(self.known_regions[:12])
+            known = "、".join(self.known_regions[:30])
             extra = f"（已收录文件涉及的地区：{known}）" if known else ""
             return self.abstain(qa, passages, f"已收录的文件中没有关于{names}的文件{extra}。")
         if qa.doc_years and set(qa.uncovered_doc_years) >= set(qa.doc_years):
@@ -255,8 +255,11 @@ class ExtractiveAnswerer:
         for c in scored[1:]:
             if c.score < ratio * best.score or c.coverage <= 0:
                 break
-            if c.region_ok and c.year_ok and not _is_heading(c.sentence.text):
-                take(c)  # never pad an answer with another place or year, or a bare heading
+            if not (c.region_ok and c.year_ok) or _is_heading(c.sentence.text):
+                continue  # never pad an answer with another place or year, or a bare heading
+            if qa.asks_quantity and not has_figure(c.sentence.text):
+                continue  # a figure was asked for: more sentences only if they give one
+            take(c)
         return chosen
 
     def compose(self, chosen: list[ScoredSentence], passages: Sequence[Passage]) -> Draft:
