@@ -1,9 +1,10 @@
 """``policyqa ingest`` / ``policyqa docs`` as real subprocesses.
 
-The whole-corpus run (17 files, ~2,700 chunks) uses the sentence-transformers backend on the
-packaged all-MiniLM-L6-v2: a real model, several times faster than the bundled e5 on these two
-cores (e5 takes ~7 minutes for the corpus; that figure is in benchmarks/ingest_bench.py). The e5
-path is covered on the five reports by the shared ``reports_store`` fixture.
+The whole-corpus run (17 files, 2,734 chunks) uses the sentence-transformers backend on the
+packaged all-MiniLM-L6-v2: a real model, about twice as fast as the bundled e5 on these two
+cores (benchmarks/ingest_bench.py, cold run: MiniLM 230 s, 13 chunks/s; e5 418 s, 6.7
+chunks/s; both with other work on the machine). The e5 path is covered on the five reports by
+the shared ``reports_store`` fixture.
 """
 
 from __future__ import annotations
