@@ -218,3 +218,21 @@ def test_injected_instruction_is_only_data_for_the_llm(evil_store) -> None:
         assert injected not in system["content"]
         text = user["content"]
         assert text.index("<<<参考段落开始>>>") < text.index(injected) < text.index("<<<参考段落结束>>>")
+
+
+def test_optional_cross_encoder_path(reports_store, minilm_path) -> None:
+    """The reranker path with a real sentence-transformers CrossEncoder loaded offline from a
+    local folder (MiniLM's weights with a fresh head: it only proves the wiring, not quality)."""
+    from common.errors import DependencyError
+    from vectorstore.hybrid import make_reranker
+    from vectorstore.lexical import LexicalIndex
+
+    retrieval = reports_store.settings.retrieval.model_copy(update={"reranker_model": minilm_path})
+    settings = reports_store.settings.model_copy(update={"retrieval": retrieval})
+    qa = QAService(settings, reports_store.store, reports_store.embeddings, LexicalIndex(reports_store.store))
+    ps = qa.retrieve("阳江2015年专利申请量是多少？")
+    assert len(ps) == 5 and all("rerank" in p.scores for p in ps)
+    assert [p.scores["rerank"] for p in ps] == sorted((p.scores["rerank"] for p in ps), reverse=True)
+    with pytest.raises(DependencyError) as err:
+        make_reranker("/no/such/reranker")
+    assert "RERANKER_MODEL" in err.value.hint
