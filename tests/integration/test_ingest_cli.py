@@ -2,9 +2,9 @@
 
 The whole-corpus run (17 files, 2,734 chunks) uses the sentence-transformers backend on the
 packaged all-MiniLM-L6-v2: a real model, about twice as fast as the bundled e5 on these two
-cores (benchmarks/ingest_bench.py, cold run: MiniLM 230 s, 13 chunks/s; e5 418 s, 6.7
-chunks/s; both with other work on the machine). The e5 path is covered on the five reports by
-the shared ``reports_store`` fixture.
+cores (benchmarks/ingest_bench.py, cold run on a quiet machine: MiniLM 111 s, 32 chunks per
+embedding second; e5 198 s, 15 chunks/s; with other work running, 230 s vs 418 s). The e5 path
+is covered on the five reports by the shared ``reports_store`` fixture.
 """
 
 from __future__ import annotations
