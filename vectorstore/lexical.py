@@ -87,9 +87,14 @@ class LexicalIndex:
         self.cache_loads = 0
 
     # --- keeping up with the store --------------------------------------------------------
-    def refresh(self) -> _Snapshot:
-        """The index for the store's current generation (rebuilt or loaded when it changed)."""
-        generation = self.store.generation()
+    def refresh(self, generation: str | None = None) -> _Snapshot:
+        """The index for the store's current generation (rebuilt or loaded when it changed).
+
+        A caller that has just read ``store.generation()`` passes it (one Chroma round trip
+        less per question).
+        """
+        if generation is None:
+            generation = self.store.generation()
         snap = self._snapshot
         if snap is not None and snap.generation == generation:
             return snap
@@ -173,15 +178,21 @@ class LexicalIndex:
 
     # --- searching ------------------------------------------------------------------------
     def search(
-        self, query: str, k: int, allowed_ids: set[str] | None = None
+        self,
+        query: str,
+        k: int,
+        allowed_ids: set[str] | None = None,
+        *,
+        generation: str | None = None,
     ) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (chunk_id, BM25 score), best first.
 
         ``allowed_ids`` restricts the result (filters by region, year, document): every chunk
         is scored first and the filter applied after, so a filter never loses a match that a
         top-k cut would have dropped. Chunks with score 0 (no shared token) are left out.
+        ``generation``: see :meth:`refresh`.
         """
-        snap = self.refresh()
+        snap = self.refresh(generation)
         if snap.bm25 is None or k <= 0:
             return []
         tokens = self.tokenizer(query)

@@ -110,3 +110,12 @@ def test_concurrent_readers_agree(store: ChromaStore):
         got = list(pool.map(lambda q: fresh.search(q, k=3), queries))
     assert got == expected
     assert fresh.builds + fresh.cache_loads == 1
+
+
+def test_a_caller_may_pass_the_generation_it_read(store: ChromaStore, emb: HashEmbeddings):
+    index = LexicalIndex(store)
+    gen = store.generation()
+    assert index.search("孵化器", k=1, generation=gen) == index.search("孵化器", k=1)
+    commit(store, emb, make_meta("jm", "".join(JM)), JM)
+    assert index.search("珠西数谷", k=1, generation=gen) == []  # the caller's (older) view
+    assert index.search("珠西数谷", k=1, generation=store.generation())
