@@ -22,7 +22,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,18 @@ _META_CHUNK_FIELDS = (
     "doc_id", "source", "title", "issuer", "region", "parent_region", "province", "date",
     "doc_type",
 )  # fmt: skip
+
+
+# Generations committed by this process, per store: its own writes need no re-open.
+_OWN_GENERATIONS: dict[str, set[str]] = {}
+_WRITES_LOCK = threading.RLock()
+
+
+def _generation_of(manifest: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    pairs = sorted(f"{i}={m.get('doc_key')}" for i, m in manifest)
+    if not pairs:
+        return "empty"
+    return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:16]
 
 
 def doc_key_of(meta: DocumentMeta) -> str:
@@ -96,8 +109,10 @@ class ChromaStore:
         where: str,
         embeddings: Any | None,
         create: bool,
+        reopen: Callable[[], Any] | None = None,
     ) -> None:
         self.client = client
+        self._reopen = reopen  # embedded mode: a fresh client on the same directory
         self.prefix = prefix
         self.home = home  # local directory for derived data (lexical index cache)
         self.where = where  # human-readable location, for messages
@@ -106,6 +121,7 @@ class ChromaStore:
         self._docs_name = f"{prefix}_docs"
         self._records_name = f"{prefix}_records"
         self._open(create)
+        self._seen_generation = self.generation()
 
     # --- opening --------------------------------------------------------------------------
     def _expected_metadata(self) -> dict[str, Any]:
@@ -267,10 +283,41 @@ class ChromaStore:
 
     def generation(self) -> str:
         """A hash of the committed (doc_id, doc_key) set; "empty" when there is none."""
-        pairs = sorted(f"{i}={m.get('doc_key')}" for i, m in self._manifest())
-        if not pairs:
-            return "empty"
-        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:16]
+        return _generation_of(self._manifest())
+
+    # --- other processes writing the same embedded store --------------------------------
+    def _note_own_write(self) -> None:
+        """Remember a generation this process made (its Chroma client saw those writes)."""
+        gen = self.generation()
+        with _WRITES_LOCK:
+            _OWN_GENERATIONS.setdefault(self.where, set()).add(gen)
+        self._seen_generation = gen
+
+    def _follow_other_writers(self, generation: str) -> None:
+        """Re-open the embedded client when another process changed the store.
+
+        Embedded Chroma keeps each collection's vector index in memory per process: after a
+        `policyqa ingest` in another process (while the web app runs), this process's index
+        lacks the new vectors and a filtered query fails ("Error finding id"). The manifest
+        (SQLite) is always current, so a generation this process did not write means: reload.
+        """
+        if self._reopen is None or generation == self._seen_generation:
+            return
+        with _WRITES_LOCK:
+            ours = generation in _OWN_GENERATIONS.get(self.where, set())
+        if not ours:
+            self._reload()
+        self._seen_generation = generation
+
+    def _reload(self) -> None:
+        assert self._reopen is not None
+        with _WRITES_LOCK, _chroma_errors("re-opening the store", self.where):
+            self.client = self._reopen()
+            for attr, name in (
+                ("_chunks", self._chunks_name), ("_docs", self._docs_name),
+                ("_records", self._records_name),
+            ):  # fmt: skip
+                setattr(self, attr, self.client.get_collection(name, embedding_function=None))
 
     # --- writing --------------------------------------------------------------------------
     @staticmethod
@@ -394,6 +441,7 @@ class ChromaStore:
             )
         self._delete_versions(meta.doc_id, keep=doc_key_of(meta))
         self._trim_version(doc_key_of(meta), chunk_count, len(records))
+        self._note_own_write()
 
     def _trim_version(self, key: str, chunk_count: int, record_count: int) -> None:
         """Drop chunks/records beyond the committed counts of the same version.
@@ -435,6 +483,7 @@ class ChromaStore:
         run, so a moved file is re-indexed without embedding it again)."""
         with _chroma_errors("deleting a document", self.where):
             self._docs.delete(ids=[doc_id])
+        self._note_own_write()
 
     def collect_garbage(self) -> int:
         """Delete chunks and records no committed version owns (an interrupted commit's)."""
@@ -468,16 +517,19 @@ class ChromaStore:
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest committed chunks with cosine similarity (higher is closer)."""
-        keys = self._active_keys()
+        manifest = self._manifest()
+        keys = sorted(m["doc_key"] for _, m in manifest if m.get("doc_key"))
         if not keys or k <= 0:
             return []
-        with _chroma_errors("searching", self.where):
-            got = self._chunks.query(
-                query_embeddings=[list(map(float, query_embedding))],
-                n_results=k,
-                where=self._visible(where, keys),
-                include=["documents", "metadatas", "distances"],
-            )
+        self._follow_other_writers(_generation_of(manifest))
+        vector = [float(x) for x in query_embedding]
+        try:
+            got = self._query(vector, k, self._visible(where, keys))
+        except StoreError as exc:
+            if self._reopen is None or "Error finding id" not in str(exc):
+                raise
+            self._reload()  # another process wrote since our last look: once more, fresh
+            got = self._query(vector, k, self._visible(where, keys))
         out = []
         for cid, text, meta, dist in zip(
             got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
@@ -485,6 +537,15 @@ class ChromaStore:
         ):
             out.append((StoredChunk(cid, text, dict(meta)), 1.0 - float(dist)))
         return out
+
+    def _query(self, vector: list[float], k: int, where: dict[str, Any]) -> Any:
+        with _chroma_errors("searching", self.where):
+            return self._chunks.query(
+                query_embeddings=[vector],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
 
     def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
         """Committed chunks by id, in the order asked; unknown or invisible ids are left out."""
@@ -651,6 +712,23 @@ def _client_for(settings: Settings, create: bool) -> tuple[Any, str]:
     return client, str(path)
 
 
+def _fresh_persistent_client(path: str) -> Any:
+    """A new embedded client that reads the directory again (not chromadb's cached one).
+
+    chromadb shares one "system" per directory in a process; dropping it from that cache
+    (a private map, pinned chromadb 1.5) makes the next client load the on-disk state.
+    Clients already handed out keep their own system and go on working.
+    """
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    cache = getattr(SharedSystemClient, "_identifier_to_system", None)
+    if isinstance(cache, dict):
+        cache.pop(path, None)
+    return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+
+
 def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> ChromaStore:
     """Open (or with ``create``, create) the store the settings point at.
 
@@ -660,6 +738,7 @@ def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> C
     """
     client, where = _client_for(settings, create)
     home = Path(settings.home).expanduser()
+    embedded = not settings.store.chroma_url
     return ChromaStore(
         client,
         prefix=settings.store.collection_prefix,
@@ -667,4 +746,5 @@ def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> C
         where=where,
         embeddings=embeddings,
         create=create,
+        reopen=(lambda: _fresh_persistent_client(where)) if embedded else None,
     )
