@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from app_harness import ROOT, app_settings, close_shared, free_port, session_temp, shared_app, start_app
+from tests.integration.app_harness import ROOT, app_settings, close_shared, free_port, session_temp, shared_app, start_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 

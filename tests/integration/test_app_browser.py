@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app_harness import (
+from tests.integration.app_harness import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     app_settings,

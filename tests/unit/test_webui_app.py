@@ -22,7 +22,7 @@ from common.errors import ConfigError
 from webui.chat_tab import ChatSession, ChatTab
 from webui.backend import Backend
 from webui.documents_tab import DocumentsTab, documents_frame
-from webui_fakes import fake_services
+from tests.unit.webui_fakes import fake_services
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import gradio as gr
 
 from webui.backend import Backend
 from webui.eval_tab import EvalTab
-from webui_fakes import fake_services
+from tests.unit.webui_fakes import fake_services
 
 QUESTIONS = [
     {"id": "yj-1", "question": "阳江到2017年底建几个省级孵化器？", "kind": "commitment", "answerable": True,

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from webui.feedback import FeedbackLog
-from webui_fakes import found_answer
+from tests.unit.webui_fakes import found_answer
 
 
 def test_rating_line_has_question_answer_rating_citations_and_time(tmp_path):

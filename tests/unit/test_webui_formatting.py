@@ -6,7 +6,7 @@ import re
 
 from assistant.models import Answer, Citation, SentenceCheck
 from webui import formatting as fmt
-from webui_fakes import YJ_TEXT, found_answer, not_found_answer, passage
+from tests.unit.webui_fakes import YJ_TEXT, found_answer, not_found_answer, passage
 
 
 def test_found_answer_links_each_valid_marker_to_its_turn_and_lists_sources():
