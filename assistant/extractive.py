@@ -249,7 +249,9 @@ class ExtractiveAnswerer:
                 groups = [lambda p, y=y: y in p.years for y in qa.focus_years]
             for belongs in groups:
                 for c in scored:
-                    if c.coverage > 0 and belongs(passages[c.passage]):
+                    # A year group ("2016年承诺到2017年底") is still about the region asked:
+                    # another city's 2017 target is not part of this answer.
+                    if c.coverage > 0 and c.region_ok and belongs(passages[c.passage]):
                         take(c)
                         break
         for c in scored[1:]:

@@ -140,3 +140,19 @@ def test_helpers() -> None:
     p = passage("yj", "x")
     assert year_status("至2017年底建省级孵化器3个", p, [2016]) == (False, True)
     assert lead_line(passage("zs", "x")) == "根据《中山市科学技术局2018年工作总结及2019年工作计划》（中山市科学技术局，2019-03-22）："
+
+
+def test_year_comparison_stays_in_the_region_asked() -> None:
+    """"阳江2016年承诺到2017年底…" names two years, so it is read as a comparison over years;
+    江门's 2017 孵化器 target matches the 2017 group but is about another city."""
+    yj_plan = "至2017年底,要推动建立省级孵化器3个,省众创空间2个。"
+    yj_task = "省给我市的任务是2016年底前组建一家省级、一家市级科技企业孵化器。"
+    ps = [
+        passage("yj", yj_plan, n=1, section="三、2016年主要工作 > （四）建立孵化服务体系"),
+        passage("yj", yj_task, n=2, score=0.8, section="二、存在问题"),
+        passage("jm", JM_INC, n=3, score=0.7),
+    ]
+    draft = answer("阳江2016年承诺到2017年底建几个省级孵化器？", ps)
+    assert not draft.abstained
+    assert "省级孵化器3个" in draft.text
+    assert "江门" not in draft.text and "[3]" not in draft.text
