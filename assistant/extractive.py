@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.models import Citation, Passage
-from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years
+from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
 from assistant.sentences import Sentence, split_sentences
 
 NOT_FOUND = "未在已收录的文件中找到"
@@ -129,6 +129,8 @@ class ExtractiveAnswerer:
                 score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
                 if qa.asks_quantity:
                     score += 0.10 if has_figure(text) else -0.10
+                    if qa.asks_unit and states_unit(text, qa.asks_unit):
+                        score += 0.05  # the kind of figure asked for (万元, 50%)
                 if qa.intent == "target" and _TARGET_CUE.search(text):
                     score += 0.08
                 if qa.intent in ("cross", "target") and not qa.asks_quantity and has_figure(text):
@@ -173,6 +175,8 @@ class ExtractiveAnswerer:
         ev = 0.8 * best.coverage + 0.2 * dense_part
         if qa.asks_quantity and not has_figure(best.sentence.text):
             ev *= 0.4  # asked for a figure; the best evidence gives none
+        elif not states_unit(best.sentence.text, qa.asks_unit):
+            ev *= 0.4  # asked for an amount or a share; the best evidence gives another figure
         if not best.region_ok:
             ev *= 0.4
         if not best.year_ok:

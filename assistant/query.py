@@ -81,6 +81,33 @@ _QUANTITY = re.compile(
     r"how many|how much|what percent"
 )
 
+# The kind of figure a question asks for, when it names one: an amount of money (多少万元,
+# 多少钱, 总投资多少亿元) or a share (比例, 占比, 百分之几). Evidence must state a figure of that
+# kind: "新认定高新技术企业6家" does not answer "每家奖励多少万元".
+_ASKS_MONEY = re.compile(r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模")
+_ASKS_SHARE = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅")
+_STATES_MONEY = re.compile(r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元")
+_STATES_SHARE = re.compile(r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之")
+
+
+def states_unit(text: str, unit: str | None) -> bool:
+    """Does ``text`` state a figure of the kind asked for (see :func:`asked_unit`)?"""
+    if unit == "money":
+        return bool(_STATES_MONEY.search(text))
+    if unit == "share":
+        return bool(_STATES_SHARE.search(text))
+    return True
+
+
+def asked_unit(text: str) -> str | None:
+    """"money", "share" or None: the kind of figure the question names."""
+    if _ASKS_MONEY.search(text):
+        return "money"
+    if _ASKS_SHARE.search(text):
+        return "share"
+    return None
+
+
 # Words a question is made of that say nothing about the topic: they never count as key terms.
 _STOPWORDS = frozenset(
     """
@@ -185,6 +212,7 @@ class QueryAnalysis:
     enterprise_types: list[str] = field(default_factory=list)
     intent: str = "other"
     asks_quantity: bool = False
+    asks_unit: str | None = None  # "money" / "share" when the question names one
     asks_list: bool = False
     key_terms: list[str] = field(default_factory=list)
     # Set by apply_coverage(): what the question asks that no document is about.
@@ -350,6 +378,7 @@ def analyze(
     qa.relative_years = sorted(set(_RELATIVE_YEAR.findall(text)), key=text.index)
     qa.enterprise_types = find_enterprise_types(text)
     qa.asks_quantity = bool(_QUANTITY.search(text.lower()))
+    qa.asks_unit = asked_unit(text) if qa.asks_quantity else None
     qa.asks_list = bool(_LISTING.search(text.lower()))
     qa.intent = classify_intent(text, qa)
     qa.key_terms = key_terms(text, qa, tokenize=tokenize)

@@ -156,3 +156,19 @@ def test_year_comparison_stays_in_the_region_asked() -> None:
     assert not draft.abstained
     assert "省级孵化器3个" in draft.text
     assert "江门" not in draft.text and "[3]" not in draft.text
+
+
+def test_asked_for_money_but_evidence_gives_a_count_abstains() -> None:
+    """"每家奖励多少万元" is not answered by "新认定高企6家": a figure of another kind is no answer."""
+    count_only = "2015年新认定高新技术企业6家，高新技术企业总数达到28家。"
+    ps = [passage("gy", count_only, n=1, section="一、2015年工作总结")]
+    d = answer("赣榆区2015年给每家新认定的高新技术企业奖励了多少万元？", ps)
+    assert d.abstained, d.text
+    with_amount = count_only + "对新认定的高新技术企业每家奖励20万元。"
+    d = answer("赣榆区2015年给每家新认定的高新技术企业奖励了多少万元？", [passage("gy", with_amount, n=1)])
+    assert not d.abstained and "20万元" in d.text
+
+
+def test_asked_for_a_share_is_answered_by_a_fraction(passages) -> None:
+    d = answer("中山专利质押融资的利息补贴比例是多少？", passages)
+    assert not d.abstained and "50%" in d.text

@@ -7,8 +7,10 @@ import pytest
 from assistant.query import (
     MAX_QUERY_CHARS,
     analyze,
+    asked_unit,
     find_enterprise_types,
     find_years,
+    states_unit,
     term_weights,
 )
 from common.errors import QuestionError
@@ -134,3 +136,25 @@ def test_long_range_is_compared_by_its_ends() -> None:
     qa = ask("阳江的高新技术企业数量从2016年到2022年有什么变化？")
     assert qa.years == list(range(2016, 2023)) and qa.focus_years == [2016, 2022]
     assert qa.intent == "cross"
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("江门市对新认定的国家高新技术企业一次性奖励多少钱？", "money"),
+        ("江门中微子实验站总投资是多少亿元？", "money"),
+        ("阳江2022年科技型中小企业贷款贴息比例是多少？", "share"),
+        ("阳江2015年专利申请量是多少？", None),
+    ],
+)
+def test_the_kind_of_figure_asked_for(question: str, unit: str | None) -> None:
+    assert asked_unit(question) == unit
+
+
+def test_evidence_states_the_kind_of_figure() -> None:
+    assert states_unit("一次性奖励30万元", "money") and states_unit("奖励二十万元", "money")
+    assert not states_unit("新认定高新技术企业6家", "money")
+    assert states_unit("补贴支出费用的50%", "share") and states_unit("1/3以上的资金", "share")
+    assert states_unit("三分之一以上", "share")
+    assert not states_unit("贷款贴息企业12家", "share")
+    assert states_unit("新认定高新技术企业6家", None), "no unit asked: any figure will do"
