@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import importlib.util
 import logging
 import os
 import shutil
@@ -32,13 +31,6 @@ PROJECT_DIR = Path(__file__).resolve().parent
 TITLE = "PolicyQA · 科技政策问答"
 
 
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def build_app(services: Any) -> Any:
     """The Gradio Blocks of the whole app over already-built services (not launched)."""
     import gradio as gr
@@ -46,7 +38,10 @@ def build_app(services: Any) -> Any:
     from webui.api import ApiEndpoints
     from webui.backend import Backend
     from webui.chat_tab import ChatTab
+    from webui.commitments_tab import CommitmentsTab
     from webui.documents_tab import DocumentsTab
+    from webui.eval_tab import EvalTab
+    from webui.subsidies_tab import SubsidiesTab
 
     backend = Backend(services)
     chat = ChatTab(backend)
@@ -65,7 +60,7 @@ def build_app(services: Any) -> Any:
                 chat.render()
             with gr.Tab("文件", id="documents", elem_id="pq-tab-documents"):
                 documents.render()
-            for tab in _optional_tabs(backend):
+            for tab in (EvalTab(backend), CommitmentsTab(backend), SubsidiesTab(backend)):
                 with gr.Tab(tab.TITLE, id=tab.TAB_ID, elem_id=f"pq-tab-{tab.TAB_ID}"):
                     tab.render()
         api.register()
@@ -76,24 +71,6 @@ def build_app(services: Any) -> Any:
 
     blocks.queue(default_concurrency_limit=backend.settings.server.concurrency)
     return blocks
-
-
-def _optional_tabs(backend: Any) -> list[Any]:
-    """Tabs whose capability exists in this checkout (eval, commitments, subsidies)."""
-    tabs: list[Any] = []
-    if _has_module("assistant.eval") and _has_module("webui.eval_tab"):
-        from webui.eval_tab import EvalTab
-
-        tabs.append(EvalTab(backend))
-    if _has_module("assistant.commitments") and _has_module("webui.commitments_tab"):
-        from webui.commitments_tab import CommitmentsTab
-
-        tabs.append(CommitmentsTab(backend))
-    if _has_module("assistant.subsidies") and _has_module("webui.subsidies_tab"):
-        from webui.subsidies_tab import SubsidiesTab
-
-        tabs.append(SubsidiesTab(backend))
-    return tabs
 
 
 # --- serving -------------------------------------------------------------------------------
