@@ -281,6 +281,26 @@ class NaiveIndex:
         return out
 
 
+
+def _top_passages_as_answer(
+    search: Callable[[str, int], list[RetrievedPassage]], question: str, *, used: int, depth: int
+) -> Attempt:
+    """What a baseline without an answerer gives: its top ``used`` passages, joined, are the
+    answer and its citations; it never abstains. ``depth`` passages are kept for the rank metrics."""
+    t0 = time.perf_counter()
+    ranked = search(question, max(depth, used))
+    top = ranked[:used]
+    latency = (time.perf_counter() - t0) * 1000.0
+    return Attempt(
+        answer=_joined(top),
+        abstained=False,
+        ranked=ranked[:depth],
+        cited=top,
+        latency_ms=latency,
+        answer_passages=top,
+    )
+
+
 class NaiveAnswerer:
     """Chatchat-style RAG without an LLM: the top 3 dense passages are the answer."""
 
@@ -299,18 +319,7 @@ class NaiveAnswerer:
         filters: Mapping[str, Any],
         history: Sequence[Turn],
     ) -> Attempt:
-        t0 = time.perf_counter()
-        ranked = self.index.search(question, max(depth, self.top_k))
-        used = ranked[: self.top_k]
-        latency = (time.perf_counter() - t0) * 1000.0
-        return Attempt(
-            answer=_joined(used),
-            abstained=False,
-            ranked=ranked[:depth],
-            cited=used,
-            latency_ms=latency,
-            answer_passages=used,
-        )
+        return _top_passages_as_answer(self.index.search, question, used=self.top_k, depth=depth)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -382,18 +391,7 @@ class Bm25Answerer:
         filters: Mapping[str, Any],
         history: Sequence[Turn],
     ) -> Attempt:
-        t0 = time.perf_counter()
-        ranked = self.search(question, max(depth, k))
-        used = ranked[:k]
-        latency = (time.perf_counter() - t0) * 1000.0
-        return Attempt(
-            answer=_joined(used),
-            abstained=False,
-            ranked=ranked[:depth],
-            cited=used,
-            latency_ms=latency,
-            answer_passages=used,
-        )
+        return _top_passages_as_answer(self.search, question, used=k, depth=depth)
 
     def describe(self) -> dict[str, Any]:
         return {
