@@ -119,15 +119,8 @@ class CommitmentsTab:
 
     def show(self, rows: list[Any], evt: gr.SelectData) -> str:
         """The clicked row's source; the row is found by its "#" value, so sorting is harmless."""
-        number = None
-        if evt.row_value:
-            try:
-                number = int(evt.row_value[0])
-            except (TypeError, ValueError):
-                number = None
-        if number is None and isinstance(evt.index, (list, tuple)):
-            number = int(evt.index[0])
-        if number is None or not (0 <= number < len(rows)):
+        number = fmt.clicked_row(evt.row_value, evt.index, len(rows))
+        if number is None:
             return gr.skip()
         row = rows[number]
         heading = f"{row.indicator} · {'目标' if row.kind == 'target' else '实际'} {row.value_text}"

@@ -346,3 +346,23 @@ def passage_html(view: CitationView | None, heading: str | None = None) -> str:
         f'<table class="pq-passage-meta">{meta}</table>'
         f'<blockquote class="pq-passage-text">{highlight_html(view.text, view.quote)}</blockquote></div>'
     )
+
+
+def clicked_row(row_value: Any, index: Any, n_rows: int) -> int | None:
+    """The position in the backing list of a clicked table row, or None.
+
+    The tables' first column "#" is that position, and it is read from the row's values, not
+    from ``index``, because users sort the tables: after a sort the displayed row index no longer
+    points at the same record. ``index`` is the fallback for rows without a usable "#".
+    """
+    number = None
+    if row_value:
+        try:
+            number = int(row_value[0])
+        except (TypeError, ValueError):
+            number = None
+    if number is None and isinstance(index, (list, tuple)) and index:
+        number = int(index[0])
+    if number is None or not 0 <= number < n_rows:
+        return None
+    return number

@@ -100,15 +100,8 @@ class SubsidiesTab:
         return measures_frame(matches), matches
 
     def show(self, matches: list[Any], evt: gr.SelectData) -> str:
-        number = None
-        if evt.row_value:
-            try:
-                number = int(evt.row_value[0])
-            except (TypeError, ValueError):
-                number = None
-        if number is None and isinstance(evt.index, (list, tuple)):
-            number = int(evt.index[0])
-        if number is None or not (0 <= number < len(matches)):
+        number = fmt.clicked_row(evt.row_value, evt.index, len(matches))
+        if number is None:
             return gr.skip()
         m = matches[number]
         view = fmt.CitationView(

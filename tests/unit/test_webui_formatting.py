@@ -132,3 +132,10 @@ def test_citation_label_is_short_and_names_the_section():
                             "一、2018年工作情况 > （七）着力完善科技金融生态,加强科技金融融合", "004.txt", "t")
     assert v.label() == "[1] 《阳江市科技创新工作情况》 · 阳江市 · 2016-04-25 · （四）建立孵化服务体系"
     assert long.label().startswith("[1] 《中山市科学技术局2018年工作…》 · 中山市 · 2019-03-22 · （七）")
+
+
+def test_clicked_row_follows_the_number_column_not_the_displayed_position() -> None:
+    assert fmt.clicked_row([3, "江门市", "高企"], [0, 1], 5) == 3, "a sorted table: row 0 shows record 3"
+    assert fmt.clicked_row(["", "x"], [2, 0], 5) == 2, "no usable #: fall back to the position"
+    assert fmt.clicked_row([7, "x"], [0, 0], 5) is None, "a number outside the list is no row"
+    assert fmt.clicked_row(None, None, 5) is None
