@@ -270,7 +270,9 @@ class ExtractiveAnswerer:
 
     def compose(self, chosen: list[ScoredSentence], passages: Sequence[Passage]) -> Draft:
         """Group the chosen sentences by document (in order of first appearance), and by their
-        place in the text within a document; number citations by passage rank."""
+        place in the text within a document, except that the best sentence leads: it is the
+        direct answer, and a reader should not have to find it after the context. Citations are
+        numbered by passage rank."""
         by_doc: dict[str, list[ScoredSentence]] = {}
         for c in chosen:
             key = passages[c.passage].doc_id or passages[c.passage].source
@@ -278,7 +280,7 @@ class ExtractiveAnswerer:
         pieces: list[str] = []
         quotes: dict[int, list[str]] = {}
         for n, (_, group) in enumerate(by_doc.items()):
-            group.sort(key=lambda c: (passages[c.passage].start + c.sentence.start))
+            group.sort(key=lambda c: (c is not chosen[0], passages[c.passage].start + c.sentence.start))
             lead = lead_line(passages[group[0].passage])
             pieces.append(("\n" if n else "") + lead)
             parts = []

@@ -172,3 +172,18 @@ def test_asked_for_money_but_evidence_gives_a_count_abstains() -> None:
 def test_asked_for_a_share_is_answered_by_a_fraction(passages) -> None:
     d = answer("中山专利质押融资的利息补贴比例是多少？", passages)
     assert not d.abstained and "50%" in d.text
+
+
+def test_the_best_sentence_leads_even_when_context_comes_earlier_in_the_text() -> None:
+    """The direct answer (至2017年底…3个) comes first; context from an earlier section follows."""
+    yj_plan = "至2017年底,要推动建立省级孵化器3个,省众创空间2个。"
+    yj_task = "省给我市的任务是2016年底前组建一家省级、一家市级科技企业孵化器。"
+    ps = [
+        passage("yj", yj_plan, n=1, section="三、2016年主要工作 > （四）建立孵化服务体系"),
+        passage("yj", yj_task, n=2, score=0.9, section="二、存在问题"),
+    ]
+    ps[1].start, ps[0].start = 0, 5000  # the 存在问题 section sits earlier in the document
+    d = answer("阳江2016年承诺到2017年底建几个省级孵化器？", ps)
+    quotes = quotes_of(d.text)
+    assert len(quotes) == 2, d.text
+    assert quotes[0].startswith("至2017年底") and quotes[1].startswith("省给我市"), d.text
