@@ -387,6 +387,7 @@ def has_figure(text: str) -> bool:
     """Does the sentence state a figure (1724件, 50%, 三个, 2-3场), not just a year (2015年)?"""
     t = re.sub(r"(?<!\d)(?:19|20)\d\d\s*年", "", text)  # years are dates, not figures
     t = re.sub(r"^\s*\d{1,2}[.、．]", "", t)  # a numbered heading's own number
+    t = re.sub(r"(?<![第\d])一批", "", t)  # 培育一批…企业: "a number of", not a count
     return bool(_NUMBER.search(t))
 
 

@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from assistant.extractive import NOT_FOUND, ExtractiveAnswerer, coverage, lead_line, year_status
+from assistant.extractive import (
+    NOT_FOUND,
+    ExtractiveAnswerer,
+    coverage,
+    has_figure,
+    lead_line,
+    year_status,
+)
 from assistant.sentences import split_sentences
 from tests.unit.answer_helpers import ask, passage
 
@@ -187,3 +194,19 @@ def test_the_best_sentence_leads_even_when_context_comes_earlier_in_the_text() -
     quotes = quotes_of(d.text)
     assert len(quotes) == 2, d.text
     assert quotes[0].startswith("至2017年底") and quotes[1].startswith("省给我市"), d.text
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("专利申请量达1724件", True),
+        ("建成三个省级孵化器", True),
+        ("新认定两批共12家", True),
+        ("第一批入库企业", True),
+        ("2015年工作总结", False),  # a year is a date
+        ("7.多措并举推动高企发展", False),  # a heading's own number
+        ("培育一批拥有核心关键技术的优秀企业", False),  # 一批 = "a number of"
+    ],
+)
+def test_what_counts_as_a_figure(text: str, figure: bool) -> None:
+    assert has_figure(text) is figure
