@@ -281,7 +281,6 @@ class NaiveIndex:
         return out
 
 
-
 def _top_passages_as_answer(
     search: Callable[[str, int], list[RetrievedPassage]], question: str, *, used: int, depth: int
 ) -> Attempt:
