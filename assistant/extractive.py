@@ -42,6 +42,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "研发": ("研究开发", "研究与开发"),
     "孵化器": ("孵化载体",),
     "专利": ("知识产权",),
+    # users write GDP; reports write 国内生产总值 (national) or 地区生产总值 (a province or city)
+    "gdp": ("国内生产总值", "地区生产总值", "GDP"),
+    "国内生产总值": ("GDP",),
+    "地区生产总值": ("GDP",),
 }
 
 

@@ -210,3 +210,10 @@ def test_the_best_sentence_leads_even_when_context_comes_earlier_in_the_text() -
 )
 def test_what_counts_as_a_figure(text: str, figure: bool) -> None:
     assert has_figure(text) is figure
+
+
+def test_gdp_in_a_question_matches_the_reports_words() -> None:
+    weights = {"gdp": 1.0, "比例": 1.0}
+    assert coverage("财政性教育经费占国内生产总值比例持续超过4%", weights) == 1.0
+    assert coverage("全省地区生产总值增长5.4%，比例合理", weights) == 1.0
+    assert coverage("研发经费投入比例提高", weights) == 0.5
