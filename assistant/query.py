@@ -84,7 +84,9 @@ _QUANTITY = re.compile(
 # The kind of figure a question asks for, when it names one: an amount of money (多少万元,
 # 多少钱, 总投资多少亿元) or a share (比例, 占比, 百分之几). Evidence must state a figure of that
 # kind: "新认定高新技术企业6家" does not answer "每家奖励多少万元".
-_ASKS_MONEY = re.compile(r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模")
+_ASKS_MONEY = re.compile(
+    r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模|多少(?:奖金|资金|经费)"
+)
 _ASKS_SHARE = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅")
 _STATES_MONEY = re.compile(r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元")
 _STATES_SHARE = re.compile(r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之")

@@ -1,4 +1,4 @@
-"""The project's own question sets (evals/questions.jsonl, dev.jsonl, holdout_units.jsonl) are sound.
+"""The project's own question sets (evals/questions.jsonl, dev, holdout_units, fresh) are sound.
 
 Every expected fact and evidence string must really be in the files the question names (under
 the DESIGN matching rule), facts must sit next to their evidence, and questions must be written
@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "evals" / "questions.jsonl"
 DEV = ROOT / "evals" / "dev.jsonl"
 HOLDOUT_UNITS = ROOT / "evals" / "holdout_units.jsonl"
-SETS = {"questions": MAIN, "dev": DEV, "holdout_units": HOLDOUT_UNITS}
+FRESH = ROOT / "evals" / "fresh.jsonl"
+SETS = {"questions": MAIN, "dev": DEV, "holdout_units": HOLDOUT_UNITS, "fresh": FRESH}
 
 REQUIRED = {
     "id": str,
