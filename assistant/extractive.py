@@ -43,7 +43,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "孵化器": ("孵化载体",),
     "专利": ("知识产权",),
     # users write GDP; reports write 国内生产总值 (national) or 地区生产总值 (a province or city)
-    "gdp": ("国内生产总值", "地区生产总值", "GDP"),
+    "gdp": ("国内生产总值", "地区生产总值"),  # "GDP" itself matches through the lower-cased text
     "国内生产总值": ("GDP",),
     "地区生产总值": ("GDP",),
 }
