@@ -18,6 +18,8 @@ LABELS = {
     "mrr@10": "MRR@10",
     "source_recall@k": "source recall@k",
     "fact_recall": "fact recall",
+    "span_start": "span start",
+    "span_rouge_l": "span ROUGE-L",
     "citation_precision": "citation precision",
     "abstention_accuracy": "abstention acc.",
     "pass_rate": "pass rate",

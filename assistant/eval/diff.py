@@ -15,7 +15,7 @@ from typing import Any
 
 from common.errors import QuestionError
 
-DIFF_METRICS = ("hit@1", "hit@5", "mrr@10", "fact_recall", "citation_precision", "abstention_accuracy", "pass_rate", "latency_p95_ms")
+DIFF_METRICS = ("hit@1", "hit@5", "mrr@10", "fact_recall", "span_start", "span_rouge_l", "citation_precision", "abstention_accuracy", "pass_rate", "latency_p95_ms")
 
 
 @dataclass
@@ -76,6 +76,10 @@ def compare_question(old: dict[str, Any], new: dict[str, Any]) -> QuestionChange
         if lost:
             details.append("facts lost: -" + "、".join(lost))
         score += 10 * (len(gained) - len(lost))
+    if old.get("span_start") is not None and new.get("span_start") is not None:
+        if bool(old["span_start"]) != bool(new["span_start"]):
+            details.append("span start found" if new["span_start"] else "span start lost")
+            score += 10 if new["span_start"] else -10
     if old.get("answerable", True) and old.get("rank") != new.get("rank"):
         o, n = _rank_value(old.get("rank")), _rank_value(new.get("rank"))
         details.append(f"rank {_rank_text(old.get('rank'))} -> {_rank_text(new.get('rank'))}")

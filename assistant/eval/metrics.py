@@ -17,8 +17,12 @@ Definitions (the report repeats them):
   evidence strings); unanswerable questions count only for abstention.
 * **latency p50/p95**: of the answering call, linear interpolation between ranks (as numpy).
 * **median answer chars**: over answerable questions that were answered.
-* **pass**: answerable: answered, evidence within the top k and every fact in the answer;
-  unanswerable: abstained.
+* **span ROUGE-L** (questions with a ``gold_answer``): character-level ROUGE-L F1 of the answer
+  text against the gold span, both under the matching rule (NFKC, no whitespace); 0 for an
+  abstention. **span start**: the answer contains the span's first
+  :data:`SPAN_START_CHARS` characters (the whole span when shorter).
+* **pass**: answerable: answered, evidence within the top k, every fact in the answer and, when
+  the question has a gold span, the span's start in the answer; unanswerable: abstained.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from common.textnorm import normalize
 
 HIT_AT = (1, 3, 5)
 MRR_DEPTH = 10
+SPAN_START_CHARS = 20
 
 
 @dataclass
@@ -65,11 +70,13 @@ class QuestionResult:
     error: str | None = None
     history: list[str] = field(default_factory=list)
     has_evidence: bool = True
+    span_rouge_l: float | None = None  # only for questions with a gold_answer
+    span_start: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["latency_ms"] = round(self.latency_ms, 1)
-        for key in ("source_recall", "fact_recall", "citation_precision"):
+        for key in ("source_recall", "fact_recall", "citation_precision", "span_rouge_l"):
             if d[key] is not None:
                 d[key] = round(d[key], 4)
         return d
@@ -107,6 +114,41 @@ def fact_in(answer: str, fact: str) -> bool:
     return False
 
 
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence of two strings.
+
+    Bit-parallel (Allison-Dix / Hyyrö): one big-integer step per character of ``a`` instead of
+    a len(a) x len(b) table, so a 2,000-character baseline answer against a 300-character span
+    costs microseconds, not a second."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(b):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    full = (1 << len(b)) - 1
+    v = full
+    for ch in a:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(b) - bin(v).count("1")
+
+
+def rouge_l_f1(answer: str, gold: str) -> float:
+    """Character-level ROUGE-L F1 of ``answer`` against ``gold`` (both normalised)."""
+    a, g = normalize(answer), normalize(gold)
+    lcs = lcs_length(a, g)
+    if not lcs:
+        return 0.0
+    precision, recall = lcs / len(a), lcs / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def span_start_in(answer: str, gold: str, chars: int = SPAN_START_CHARS) -> bool:
+    """Does the answer contain the gold span's first ``chars`` characters (normalised)?"""
+    start = normalize(gold)[:chars]
+    return bool(start) and start in normalize(answer)
+
+
 def _same_passages(a: Sequence[RetrievedPassage], b: Sequence[RetrievedPassage]) -> bool:
     return [(p.source, normalize(p.text)) for p in a] == [(p.source, normalize(p.text)) for p in b]
 
@@ -132,16 +174,23 @@ def score_question(q: Question, attempt: Attempt | None, k: int, error: str | No
         else:
             citation_precision = None
         abstention_correct = not abstained and error is None
+        span_rouge = span_start = None
+        if q.gold_answer:
+            delivered = "" if abstained else attempt.answer
+            span_rouge = rouge_l_f1(delivered, q.gold_answer)
+            span_start = span_start_in(delivered, q.gold_answer)
         passed = (
             abstention_correct
             and not missing
             and (rank is not None and rank <= k or not q.expected_evidence)
+            and span_start is not False
         )
     else:
         rank, source_recall, fact_recall, citation_precision = None, None, None, None
         found, missing = [], []
         abstention_correct = abstained
         passed = abstained
+        span_rouge = span_start = None
 
     consistent = None
     if attempt.answer_passages and attempt.ranked:
@@ -171,6 +220,8 @@ def score_question(q: Question, attempt: Attempt | None, k: int, error: str | No
         error=error,
         history=list(q.history),
         has_evidence=bool(q.expected_evidence),
+        span_rouge_l=span_rouge,
+        span_start=span_start,
     )
 
 
@@ -211,6 +262,10 @@ def aggregate(results: Sequence[QuestionResult], k: int) -> dict[str, Any]:
     m["citation_precision"] = _mean(
         [r.citation_precision for r in answerable if r.citation_precision is not None]
     )
+    spans = [r for r in answerable if r.span_rouge_l is not None]
+    m["span_questions"] = len(spans)
+    m["span_start"] = _mean([1.0 if r.span_start else 0.0 for r in spans])
+    m["span_rouge_l"] = _mean([r.span_rouge_l for r in spans if r.span_rouge_l is not None])
     m["abstention_accuracy"] = _mean([1.0 if r.abstention_correct else 0.0 for r in results])
     m["answered_when_answerable"] = _mean([0.0 if r.abstained else 1.0 for r in answerable])
     unans = [r for r in results if not r.answerable]

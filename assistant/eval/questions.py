@@ -38,6 +38,9 @@ class Question:
     expected_sources: tuple[str, ...] = ()
     filters: Mapping[str, Any] = field(default_factory=dict)
     history: tuple[str, ...] = ()
+    # A verbatim answer span (annotated data sets such as ../shared/policies2020): eval then
+    # also scores the answer against it (span ROUGE-L, span start found).
+    gold_answer: str | None = None
     line: int = 0
 
 
@@ -103,6 +106,9 @@ def parse_question(obj: Any, line: int = 0) -> Question:
         history = [history]
     if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
         raise ValueError(f"{qid}: 'history' must be a list of earlier questions")
+    gold = obj.get("gold_answer")
+    if gold is not None and not isinstance(gold, str):
+        raise ValueError(f"{qid}: 'gold_answer' must be a string (a verbatim answer span)")
     return Question(
         id=qid.strip(),
         question=text.strip(),
@@ -113,6 +119,7 @@ def parse_question(obj: Any, line: int = 0) -> Question:
         expected_sources=sources,
         filters={k: v for k, v in filters.items() if v not in (None, "")},
         history=tuple(history),
+        gold_answer=gold.strip() if gold and gold.strip() else None,
         line=line,
     )
 

@@ -25,6 +25,8 @@ COMPARE_METRICS = (
     "mrr@10",
     "source_recall@k",
     "fact_recall",
+    "span_start",
+    "span_rouge_l",
     "citation_precision",
     "abstention_accuracy",
     "pass_rate",
@@ -41,9 +43,14 @@ DEFINITIONS = {
     "source_recall@k": "share of expected_sources among the top k passages",
     "fact_recall": "share of expected_facts found in the answer text (0 for an abstention; a fact "
     "starting with a digit must not continue a longer number: 30家 is not found in 130家)",
+    "span_start": "questions with a gold_answer: share whose answer contains the span's first 20 "
+    "characters (NFKC, whitespace dropped; 0 for an abstention)",
+    "span_rouge_l": "questions with a gold_answer: mean character-level ROUGE-L F1 of the answer "
+    "text against the span (0 for an abstention)",
     "citation_precision": "share of cited passages from an expected_sources file",
     "abstention_accuracy": "abstained on answerable=false, answered on answerable=true (all questions)",
-    "pass": "answerable: answered, evidence in top k, all facts present; unanswerable: abstained",
+    "pass": "answerable: answered, evidence in top k, all facts present and, with a gold_answer, "
+    "the span's start in the answer; unanswerable: abstained",
     "latency": "wall time of the answering call, p50/p95 by linear interpolation",
     "median_answer_chars": "median answer length over answered answerable questions",
     "scope": "retrieval and answer metrics are over answerable questions only; unanswerable "

@@ -39,6 +39,8 @@ def short_reason(r: QuestionResult) -> str:
         parts.append(f"evidence not in top {r.k}")
     if r.facts_missing and not r.abstained:
         parts.append("facts missing")
+    if r.span_start is False and not r.abstained:
+        parts.append("span start missing")
     return ", ".join(parts)
 
 

@@ -137,3 +137,57 @@ def test_facts_respect_number_boundaries():
     assert not fact_in("占比82.5%", "2.5%") and fact_in("强度达到2.5%", "2.5%")
     assert fact_in("补贴支出费用的５０％", "50%")  # NFKC still applies
     assert fact_in("高企补助和孵化器认定", "孵化器认定") and not fact_in("x", "")
+
+
+# --- answers scored against a gold span (gold_answer) --------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from assistant.eval.metrics import lcs_length, rouge_l_f1, span_start_in  # noqa: E402
+
+
+def _lcs_table(a: str, b: str) -> int:
+    """The textbook dynamic programme, as the independent reference."""
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+@given(st.text(alphabet="ab一二。", max_size=40), st.text(alphabet="ab一二。", max_size=40))
+def test_bit_parallel_lcs_equals_the_table(a, b):
+    assert lcs_length(a, b) == _lcs_table(a, b)
+
+
+def test_rouge_l_by_hand():
+    # gold 每亩补贴3000元 (9 chars) lies whole inside the 13-char answer: P = 9/13, R = 1.
+    assert rouge_l_f1("对温室每亩补贴3000元。", "每亩补贴3000元") == pytest.approx(2 * (9 / 13) / (9 / 13 + 1), abs=1e-9)
+    assert rouge_l_f1("", "每亩补贴3000元") == 0.0
+    # whitespace and full-width forms do not count (matching rule)
+    assert rouge_l_f1("每亩 补贴３０００元", "每亩补贴3000元") == pytest.approx(1.0)
+
+
+def test_span_start_is_the_first_twenty_characters():
+    gold = "可以应用于交通卡口、小区（村）通行以及企业复工申请等场景，方便我省居民出门出行"
+    assert span_start_in("根据文件：“八闽健康码可以应用于交通卡口、小区(村)通行以及企业复工申请”[1]。", gold)
+    assert not span_start_in("可以应用于交通卡口、小区通行", gold)  # 小区（村） cut short
+    assert span_start_in("不受。", "不受")  # a span shorter than 20: the whole span
+
+
+def test_pass_needs_the_span_start_and_an_abstention_scores_zero():
+    q = Question("s1", "问", "policy", True, (), ("每亩补贴3000元",), (A,), gold_answer="每亩补贴3000元。")
+    hit = [P(A, "对恢复生产的闲置温室每亩补贴3000元。")]
+    good = score_question(q, Attempt("“每亩补贴3000元。”[1]", False, hit, hit, 1.0), k=3)
+    # the span ends with 。: an answer that drops it does not hold the whole (short) span
+    assert score_question(q, Attempt("“每亩补贴3000元”[1]。", False, hit, hit, 1.0), k=3).span_start is False
+    other = score_question(q, Attempt("“对恢复生产的闲置温室给予补助”[1]。", False, hit, hit, 1.0), k=3)
+    quiet = score_question(q, Attempt("未找到。每亩补贴3000元", True, hit, [], 1.0), k=3)
+    assert good.passed and good.span_start and good.span_rouge_l > 0.8
+    assert not other.passed and other.span_start is False and other.rank == 1
+    assert not quiet.passed and quiet.span_rouge_l == 0.0 and quiet.span_start is False
+    m = aggregate([good, other, quiet], 3)
+    assert m["span_questions"] == 3 and m["span_start"] == pytest.approx(1 / 3, abs=1e-4)
+    assert m["span_rouge_l"] == pytest.approx((good.span_rouge_l + other.span_rouge_l) / 3, abs=1e-4)
