@@ -51,6 +51,8 @@ class CommitmentRow:
     end: int
     doc_id: str = ""
     deadline_source: str | None = None  # explicit / section / document (targets)
+    parent_region: str | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # the document's metadata provenance
 
     @classmethod
     def from_record(cls, r: Record) -> CommitmentRow:
@@ -79,6 +81,8 @@ class CommitmentRow:
             end=r.end,
             doc_id=r.doc_id,
             deadline_source=f.get("deadline_source"),
+            parent_region=r.parent_region,
+            provenance=dict(r.provenance),
         )
 
     @property
@@ -232,12 +236,21 @@ def _row_order(r: CommitmentRow) -> tuple:
     )
 
 
+def track_key(r: CommitmentRow) -> tuple[str, str]:
+    """Figures join one track only when they are about the same place: the same region (and
+    the same city above it: 鼓楼区 of 南京 is not 鼓楼区 of 福州). A document whose region is
+    unknown is a track of its own: figures of two unknown places are never joined."""
+    place = f"{r.region}|{r.parent_region or ''}" if r.region else f"doc:{r.doc_id or r.source}"
+    return place, r.indicator
+
+
 def track_commitments(rows: Iterable[CommitmentRow]) -> list[Track]:
-    """Rows grouped by (region, indicator), each group in time order (reported before target in
-    the same year); groups with a target first, then by region and indicator."""
-    groups: dict[tuple[str | None, str], Track] = {}
+    """Rows grouped by place and indicator (:func:`track_key`), each group in time order
+    (reported before target in the same year); groups with a target first, then by region and
+    indicator."""
+    groups: dict[tuple[str, str], Track] = {}
     for r in sorted(rows, key=_row_order):
-        groups.setdefault((r.region, r.indicator), Track(r.region, r.indicator)).rows.append(r)
+        groups.setdefault(track_key(r), Track(r.region, r.indicator)).rows.append(r)
     tracks = list(groups.values())
     tracks.sort(key=lambda t: (t.region or "", not any(r.kind == "target" for r in t.rows), t.indicator))
     return tracks

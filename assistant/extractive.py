@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from assistant.citing import document_name, lead_line, meta_text
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
 from assistant.sentences import Sentence, split_sentences
@@ -311,20 +312,11 @@ class ExtractiveAnswerer:
             pieces.append("\n可能相关：")
             for p in near:
                 snippet = re.sub(r"\s+", "", p.text)[:60]
-                where = "，".join(x for x in (p.region, p.date) if x)
+                where = meta_text(p)
                 section = f" {p.section.split(' > ')[-1]}" if p.section else ""
-                pieces.append(f"\n- 《{p.title}》（{where}）{section}：{snippet}…")
+                where = f"（{where}）" if where else ""
+                pieces.append(f"\n- {document_name(p)}{where}{section}：{snippet}…")
         return Draft(text="".join(pieces), citations=[], abstained=True, reason=reason, pieces=pieces)
-
-
-def lead_line(p: Passage) -> str:
-    """根据《title》（issuer，date）： with what the document states; region or year when the
-    issuer or date is unknown."""
-    who = p.issuer or p.region or ""
-    when = p.date or (f"{p.years[-1]}年" if p.years else (f"{p.year}年" if p.year else ""))
-    meta = "，".join(x for x in (who, when) if x)
-    title = p.title or p.source
-    return f"根据《{title}》（{meta}）：" if meta else f"根据《{title}》："
 
 
 def year_status(text: str, p: Passage, wanted: Sequence[int]) -> tuple[bool, bool]:

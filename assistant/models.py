@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.citing import inferred_fields, title_stated
+
 
 @dataclass
 class Passage:
@@ -33,6 +35,10 @@ class Passage:
     province: str | None = None
     # Component scores, for eval and debugging: {"dense": .., "lexical": .., "boost": ..}
     scores: dict[str, float] = field(default_factory=dict)
+    # How the document's title, issuer, region, date and years were found: field -> stated /
+    # inferred / unknown (missing: stated, as in stores made before it was recorded).
+    provenance: dict[str, str] = field(default_factory=dict)
+    page: int | None = None  # 1-based page of a PDF or scan; None for formats without pages
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +56,9 @@ class Passage:
             "scores": {k: round(float(v), 4) for k, v in self.scores.items()},
             "start": self.start,
             "end": self.end,
+            "page": self.page,
+            "title_stated": title_stated(self),
+            "inferred": inferred_fields(self),
         }
 
 
@@ -71,8 +80,13 @@ class Citation:
             "date": p.date,
             "year": p.year,
             "section": p.section,
+            "page": p.page,
             "text": p.text,
             "quote": self.quote,
+            # the title is the document's own (else it is the file name); these fields were
+            # worked out from the text, not stated by it
+            "title_stated": title_stated(p),
+            "inferred": inferred_fields(p),
         }
 
 

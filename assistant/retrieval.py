@@ -22,6 +22,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.models import Passage
+from ingest.models import PROVENANCE_KEYS
 from vectorstore.hybrid import Boosts, Hit, HybridSearcher, SearchFilters
 
 
@@ -93,6 +94,8 @@ def passage_from_document(doc: Document) -> Passage:
         parent_region=m.get("parent_region"),
         province=m.get("province"),
         scores=dict(m.get("scores") or {}),
+        provenance={k: str(m[f"{k}_status"]) for k in PROVENANCE_KEYS if m.get(f"{k}_status")},
+        page=int(m["page"]) if m.get("page") is not None else None,
     )
 
 
@@ -116,5 +119,8 @@ def document_from_passage(p: Passage) -> Document:
         "province": p.province,
         "score": p.score,
         "scores": dict(p.scores),
+        **{f"{k}_status": v for k, v in p.provenance.items()},
     }
+    if p.page is not None:
+        meta["page"] = p.page
     return Document(page_content=p.text, metadata=meta, id=p.chunk_id or None)

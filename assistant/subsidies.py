@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.citing import title_stated
 from assistant.commitments import region_matches, resolve_region
 from assistant.models import Answer, Citation, Passage
 from common.textnorm import normalize
@@ -167,6 +168,7 @@ class MeasureMatch:
     score: float
     reasons: list[str] = field(default_factory=list)
     profile_match: bool = False
+    provenance: dict[str, str] = field(default_factory=dict)  # the document's metadata provenance
 
     def citation(self) -> dict[str, Any]:
         return {
@@ -177,6 +179,7 @@ class MeasureMatch:
             "year": self.year,
             "section": self.section,
             "text": self.sentence,
+            "title_stated": title_stated(self),
         }
 
     def passage(self) -> Passage:
@@ -193,6 +196,7 @@ class MeasureMatch:
             doc_id=self.doc_id,
             start=self.start,
             end=self.end,
+            provenance=dict(self.provenance),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +309,7 @@ def find_measures(
                 score=score,
                 reasons=reasons,
                 profile_match=matched,
+                provenance=dict(rec.provenance),
             )
         )
     out.sort(key=lambda m: (-m.score, m.source, m.start))

@@ -1,9 +1,14 @@
 """Document metadata: title, issuer, region, date, years covered, type, hashes.
 
 Facts come from the document's own header first (作者, 发布机构, 成文日期, 标题 …), then from its
-text: the signature block of a notice (江门市科学技术局 / 2015年12月7日), the title line, the
-places it names and how it speaks of itself (全市 / 全区 / 全省), its section headings
-(三、2016年主要工作). Nothing is guessed from the file name.
+text: the signature block of a notice (江门市科学技术局 / 2015年12月7日), the title line (or the
+headline a one-line document opens with), the places it names and how it speaks of itself
+(全市 / 全区 / 全省), its section headings (三、2016年主要工作), the dates in its body.
+
+Nothing is made up: a document without a title line is named by its file name, an issuer is
+only ever what the document writes, and each field records how it was found
+(``DocumentMeta.provenance``: stated / inferred / unknown, and ``found_by``), so citations can
+quote what is stated and mark what is inferred.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from common.lexicon import national_issuer
 from ingest.cleaning import Cleaned
-from ingest.headings import match_heading, short_title
+from ingest.headings import match_heading
 from ingest.models import DocumentMeta, LoadedText
-from ingest.regions import LEVELS, Region, find_regions, normalize_region
+from ingest.regions import (
+    COUNTRY, LEVELS, Region, find_regions, named_in_running_text, normalize_region, region_by_code,
+)
 
-DOC_TYPES = ("总结", "计划", "要点", "方案", "报告")
+# Work documents (总结 … 报告) and notices (通知 … 指引): the kinds a title names.
+DOC_TYPES = ("总结", "计划", "要点", "方案", "报告", "通知", "意见", "办法", "措施", "指引")
 
 _YEAR = r"(?:19[4-9]\d|20\d\d)"
 _YEAR_RANGE = re.compile(rf"({_YEAR})\s*(?:年)?\s*[-—–~～至到]\s*({_YEAR})")
@@ -44,6 +53,11 @@ _TITLE_TYPES = {
     "要点": re.compile(r"要点"),
     "方案": re.compile(r"方案"),
     "报告": re.compile(r"报告"),
+    "通知": re.compile(r"通知|通告|公告|倡议书|一封信"),
+    "意见": re.compile(r"意见"),
+    "办法": re.compile(r"办法|细则|规定|条例"),
+    "措施": re.compile(r"措施|举措"),
+    "指引": re.compile(r"指引|指南"),
 }
 _TITLE_WEAK_SUMMARY = re.compile(r"工作情况|情况$|成效|进展")
 _HEADING_TYPES = {
@@ -206,36 +220,6 @@ def _doc_types(title: str | None, text: str) -> list[str]:
     return ["总结"] if done else ["报告"]
 
 
-def _choose_region(title: str | None, issuer: str | None, text: str) -> Region | None:
-    """The region a document is about: named in its title or issuer, else voted by its text."""
-    for source in (title, issuer):
-        if not source:
-            continue
-        matches = find_regions(source)
-        if matches:
-            best = max(matches, key=lambda m: LEVELS.index(m.level))
-            return best.region
-    counts = Counter(m.normalised for m in find_regions(text))
-    if not counts:
-        return None
-    # How the document speaks of itself (全区 / 全市 / 全省) says which level it is about.
-    levels = {level: len(rx.findall(text)) for level, rx in _SELF_LEVEL.items()}
-    level = max(levels, key=lambda k: levels[k]) if any(levels.values()) else None
-    by_level = [(n, c) for n, c in counts.most_common() if normalize_region(n) and
-                normalize_region(n).level == level]  # type: ignore[union-attr]
-    if by_level:
-        return normalize_region(by_level[0][0])
-    name = counts.most_common(1)[0][0]
-    return normalize_region(name)
-
-
-def _qualify_issuer(issuer: str, region: Region | None) -> str:
-    """'科学技术局' issued by a district becomes '赣榆区科学技术局'."""
-    if region and region.level in ("city", "district", "province") and not find_regions(issuer):
-        return region.name + issuer
-    return issuer
-
-
 def _issuer_from_publisher(value: str | None) -> str | None:
     """header 发布: '中华人民共和国国务院（…的报告）', '2025年省级人民代表大会（四川省人民政府）'."""
     if not value:
@@ -251,7 +235,13 @@ def _issuer_from_publisher(value: str | None) -> str | None:
 
 
 def extract_metadata(path: Path, loaded: LoadedText, cleaned: Cleaned) -> DocumentMeta:
-    """All metadata of one document (see module docstring for where each fact comes from)."""
+    """All metadata of one document (see the module docstring for where each fact comes from).
+
+    ``provenance`` records for each field whether the document states it ("stated": its header,
+    title line, signature, or a heading names it), it was derived by a rule ("inferred": the
+    region voted by the places the text names, the years of the dates in the body), or nothing
+    says ("unknown"). The title is never made up: without a title line it is the file name.
+    """
     path = Path(path)
     text = cleaned.text
     header = dict(cleaned.header)
@@ -259,100 +249,257 @@ def extract_metadata(path: Path, loaded: LoadedText, cleaned: Cleaned) -> Docume
     first = lines[0] if lines else ""
     # A notice is signed under its opening (a forwarding notice) or at its end.
     signature = _signature(lines[:40]) or _signature(lines[-12:])
+    found: dict[str, str] = {}  # field -> how it was found
 
-    # Title: the header's, else a forwarded document's own, else the first line.
-    title: str | None = header.get("标题") or header.get("信息名称") or None
-    repost = _REPOST.search(first) if first.startswith(("转发", "印发", "关于印发")) else None
-    if not title and repost:
-        title = _inner_title(lines, repost.group(1))
-    if not title and _looks_like_title(first):
-        title = first
+    title, found["title"] = _title(header, lines)
+    lead_org = _leading_org(first) if found["title"] != "title line" else None
 
-    # Issuer: header organisation, the notice's signature, the title's organisation.
-    issuer: str | None = None
-    for key in ("发布机构", "发文机关", "发文机构", "发布单位", "作者"):
-        if _is_org(header.get(key)):
-            issuer = header[key].strip()
-            break
-    if issuer is None and signature:
-        issuer = signature[0]
-    if issuer is None and title:
-        m = re.match(r"^(.{2,20}?(?:科学技术局|科技局|人民政府|委员会|厅|局))", title)
-        if m and find_regions(m.group(1)):
-            issuer = m.group(1)
-    if issuer is None:
-        issuer = _issuer_from_publisher(header.get("发布"))
+    issuer, found["issuer"] = _issuer(header, signature, title, lead_org)
+    region, found["region"] = _region(header, title, issuer, text)
 
-    region = _choose_region(title, issuer, text)
-    if issuer and not find_regions(issuer):
-        issuer = _qualify_issuer(issuer, region)
-    if issuer is None and region and region.level in ("city", "district") and "科技" in text[:400]:
-        # A science-and-technology work document with no stated issuer: the region's bureau.
-        issuer = f"{region.name}科学技术局"
-
-    # Date: 成文日期, the signature's date, then the page's publication date.
-    date = iso_date(header.get("成文日期") or header.get("发文日期") or header.get("印发日期"))
-    if date is None and signature:
-        date = signature[1]
+    date, found["date"] = _date(header, signature, lines)
     page_date = iso_date(
         header.get("发布日期") or header.get("发布时间") or header.get("时间")
         or header.get("更新时间")
     )
-    if date is None:
-        date = page_date
-    elif page_date and page_date != date and repost:
+    if date and page_date and page_date != date and found["title"] == "forwarded document's title":
         header.setdefault("转发日期", page_date)
-    if date is None:
-        for line in lines[:10]:
-            m = _MEETING_LINE.match(line)
-            if m:
-                date = iso_date(m.group(1))
-                break
 
-    doc_types = _doc_types(title, text)
+    doc_types, found["doc_type"] = _doc_types_found(title if found["title"] else None, text)
+    years, found["years"] = _years(header, title if found["title"] else None, text, lines, doc_types, date)
 
-    # Years covered.
-    years = set(years_in(title)) if title else set()
-    if not years:
-        for line in _heading_lines(text):
-            if any(rx.search(line) for rx in _HEADING_TYPES.values()):
-                years.update(years_in(line))
-        if "总结" in doc_types and date:
-            last = int(date[:4]) - 1
-            if f"{last}年" in text or "去年" in text:
-                years.add(last)
-        if not years and lines:
-            first_sentence = re.split(r"[。！？]", lines[0])[0]
-            years.update(years_in(first_sentence))
-    if not years and header.get("年份", "").isdigit():
-        years.add(int(header["年份"]))
-    if not years and date:
-        years.add(int(date[:4]))
-    if title and "政府工作报告" in title and years:
-        years.add(min(years) - 1)  # the report reviews the year before it
-
-    # No title line at all: name it the way such documents are named.
-    if not title and (region or years):
-        year = f"{min(years)}年" if len(years) == 1 else ""
-        subject = "科技工作" if "科技工作" in text[:400] else "工作"
-        title = f"{year}{region.name if region else ''}{subject}{''.join(doc_types)}"
     if not title:
-        title = short_title(first) or path.stem  # nothing to name it by: its opening words
-
+        title, found["title"] = path.stem, ""  # the document states none: its file name
+    provenance = {key: _status(how) for key, how in found.items()}
     return DocumentMeta(
         doc_id=doc_id_for(path),
         source=path.name,
         path=str(path.resolve()),
-        title=normalize_title(title),
+        title=normalize_title(title) if found["title"] else title,
         issuer=issuer,
         region=region.name if region else None,
         parent_region=region.parent if region and region.level in ("district", "town") else None,
         province=region.province if region else None,
         date=date,
-        years=sorted(years),
+        years=years,
         doc_type="+".join(doc_types),
         content_hash=content_hash(text),
         format=loaded.format,
         encoding=loaded.encoding,
         header=header,
+        provenance=provenance,
+        found_by={key: how for key, how in found.items() if how},
     )
+
+
+# How a value was found -> stated / inferred. Everything the document says in so many words is
+# "stated"; what a rule worked out from the text is "inferred"; nothing found is "unknown".
+_INFERRED_HOW = {"text", "national issuer", "first sentence", "body dates", "document date",
+                 "content"}
+
+
+def _status(how: str) -> str:
+    if not how:
+        return "unknown"
+    return "inferred" if how in _INFERRED_HOW else "stated"
+
+
+def _title(header: dict[str, str], lines: list[str]) -> tuple[str | None, str]:
+    """The document's own title and where it stands; (None, "") when it states none."""
+    first = lines[0] if lines else ""
+    for key in ("标题", "信息名称"):
+        if header.get(key):
+            return header[key], f"header {key}"
+    repost = _REPOST.search(first) if first.startswith(("转发", "印发", "关于印发")) else None
+    if repost:
+        return _inner_title(lines, repost.group(1)), "forwarded document's title"
+    if _looks_like_title(first):
+        return first, "title line"
+    lead = _leading_title(first)
+    if lead:
+        return lead, "start of the first line"
+    return None, ""
+
+
+# A run of spaces (or an ideographic space / tab) separates a headline from the text in
+# documents whose line breaks were lost: "海陵区审批服务公告 为全面贯彻落实…".
+_SEGMENT_BREAK = re.compile(r"[ \t\u3000\xa0]+")
+_NAV_SEGMENT = re.compile(r"^(?:通知公告|政策解读|部门解读|政务公开|新闻中心|原标题[:：]?|导读[:：]?)$")
+
+
+def _leading_title(first: str) -> str | None:
+    """The headline a one-line document opens with, before the first break in the line.
+
+    Short organisation names (铜川市人民政府) and site section names (通知公告) before it are
+    skipped. A headline that opens a quote or bracket it does not close (省普法办“防控疫情 法治同行”)
+    or that starts like a notice's title (关于 / 转发 / 印发 …) without its closing word
+    (通知, 意见 …) goes on into the next pieces. It must look like a title (no sentence inside, no
+    news dateline) and be followed by more text.
+    """
+    segments = [seg for seg in _SEGMENT_BREAK.split(first[:240]) if seg]
+    for n, seg in enumerate(segments[:-1]):
+        if (_is_org(seg) and len(seg) <= 16) or _NAV_SEGMENT.match(seg):
+            continue
+        seg = re.sub(r"^【[^】]{1,12}】", "", seg)  # 【四川机关党建网】headline: the site's tag
+        for nxt in segments[n + 1 : n + 3]:
+            if len(seg) + len(nxt) > 80 or not _incomplete_title(seg):
+                break
+            seg = f"{seg} {nxt}"
+        if len(seg) >= 6 and _looks_like_title(seg) and not _DATELINE.search(seg) and not seg.startswith(("根据", "为了", "为")):
+            return seg
+        return None
+    return None
+
+
+_DATELINE = re.compile(r"\d{1,2}月\d{1,2}日电|记者|来源[:：]")
+_NOTICE_START = re.compile(r"^(?:关于|转发|印发|关于印发)")
+_NOTICE_END = re.compile(r"(?:通知|意见|办法|决定|规定|方案|措施|公告|通告|细则|指引|指南|函|批复|规划|要点)$")
+
+
+def _incomplete_title(seg: str) -> bool:
+    """A title cut at a space: an open quote or bracket, or a notice title without its end."""
+    for a, b in (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")")):
+        if seg.count(a) > seg.count(b):
+            return True
+    return bool(_NOTICE_START.match(seg)) and not _NOTICE_END.search(seg)
+
+
+def _leading_org(first: str) -> str | None:
+    """An organisation name the first line opens with (铜川市人民政府 各区县人社局…)."""
+    segments = [seg for seg in _SEGMENT_BREAK.split(first[:120]) if seg]
+    if len(segments) > 1 and _is_org(segments[0]) and len(segments[0]) <= 16:
+        return segments[0]
+    return None
+
+
+_TITLE_ORG = re.compile(
+    r"^(.{2,24}?(?:科学技术局|科技局|人民政府办公厅|人民政府办公室|人民政府|委员会办公厅|委员会|办公厅|"
+    r"总局|厅|局|委|部))(?=关于|印发|转发|\d{4}年|年度|工作总结|工作计划|工作要点)"
+)
+
+
+def _issuer(
+    header: dict[str, str], signature: tuple[str, str] | None, title: str | None, lead_org: str | None
+) -> tuple[str | None, str]:
+    """Header organisation, the signature, the organisation a title opens with."""
+    for key in ("发布机构", "发文机关", "发文机构", "发布单位", "作者"):
+        if _is_org(header.get(key)):
+            return header[key].strip(), f"header {key}"
+    if signature:
+        return signature[0], "signature"
+    if title:
+        # 中山市科学技术局2018年工作总结…, 国家卫生健康委办公厅关于…: an organisation that names
+        # its place or is a national body
+        m = _TITLE_ORG.match(title)
+        if m and not re.search(r"[《》“”：:，,]", m.group(1)) and (
+            find_regions(m.group(1)) or national_issuer().match(m.group(1))
+        ):
+            return m.group(1), "title"
+        national = national_issuer().match(title)
+        if national:  # 国家邮政局启动…, 应急管理部调拨…: the body is named, the verb follows
+            return national.group(0), "title"
+    if lead_org:
+        return lead_org, "first line"
+    publisher = _issuer_from_publisher(header.get("发布"))
+    return (publisher, "header 发布") if publisher else (None, "")
+
+
+def _region(
+    header: dict[str, str], title: str | None, issuer: str | None, text: str
+) -> tuple[Region | None, str]:
+    """Named in the title, the issuer or the header's source; else a national issuer; else
+    voted by the places the text names (inferred)."""
+    for how, source in (("title", title), ("issuer", issuer), ("header 来源", header.get("来源"))):
+        if not source:
+            continue
+        matches = find_regions(source)
+        if matches:
+            best = max(matches, key=lambda m: LEVELS.index(m.level))
+            return best.region, how
+    for source in (issuer, title):
+        if source and national_issuer().match(source):
+            return normalize_region(COUNTRY), "national issuer"
+    region = _vote_region(text)
+    return (region, "text") if region else (None, "")
+
+
+def _vote_region(text: str) -> Region | None:
+    """The region the text speaks about most, at the level it speaks of itself (全区 / 全市 /
+    全省). 全国 only when no other place is named: a local notice cites 国务院 as its authority."""
+    matches = named_in_running_text(text)
+    counts = Counter(m.normalised for m in matches if m.level != "country")
+    if not counts:
+        return normalize_region(COUNTRY) if matches else None
+    codes = {m.normalised: m.code for m in matches}
+    levels = {level: len(rx.findall(text)) for level, rx in _SELF_LEVEL.items()}
+    level = max(levels, key=lambda k: levels[k]) if any(levels.values()) else None
+    by_level = [n for n, _ in counts.most_common() if region_by_code(codes[n]).level == level]
+    name = by_level[0] if by_level else counts.most_common(1)[0][0]
+    return region_by_code(codes[name])
+
+
+def _date(
+    header: dict[str, str], signature: tuple[str, str] | None, lines: list[str]
+) -> tuple[str | None, str]:
+    """成文日期, the signature's date, the page's publication date, a meeting's date line."""
+    for key in ("成文日期", "发文日期", "印发日期"):
+        d = iso_date(header.get(key))
+        if d:
+            return d, f"header {key}"
+    if signature:
+        return signature[1], "signature"
+    for key in ("发布日期", "发布时间", "时间", "更新时间"):
+        d = iso_date(header.get(key))
+        if d:
+            return d, f"header {key}"
+    for line in lines[:10]:
+        m = _MEETING_LINE.match(line)
+        if m:
+            return iso_date(m.group(1)), "meeting line"
+    return None, ""
+
+
+def _doc_types_found(title: str | None, text: str) -> tuple[list[str], str]:
+    types = _title_types(title or "")
+    if types:
+        return types, "title"
+    return _doc_types(title, text), "content"
+
+
+_BODY_DATE = re.compile(rf"({_YEAR})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日")
+
+
+def _years(
+    header: dict[str, str], title: str | None, text: str, lines: list[str],
+    doc_types: list[str], date: str | None,
+) -> tuple[list[int], str]:
+    """Years covered: the title's; the years its section headings are about; else the year of
+    the opening sentence, of the dates in the body, of the document's date (inferred)."""
+    years = set(years_in(title)) if title else set()
+    how = "title" if years else ""
+    if not years:
+        for line in _heading_lines(text):
+            if any(rx.search(line) for rx in _HEADING_TYPES.values()):
+                years.update(years_in(line))
+        if years:
+            how = "section headings"
+            if "总结" in doc_types and date:
+                last = int(date[:4]) - 1
+                if f"{last}年" in text or "去年" in text:
+                    years.add(last)
+    if not years and header.get("年份", "").isdigit():
+        years.add(int(header["年份"]))
+        how = "header 年份"
+    if not years and lines:
+        first_sentence = re.split(r"[。！？]", lines[0])[0]
+        years.update(years_in(first_sentence))
+        how = "first sentence" if years else ""
+    if not years:
+        years.update(int(y) for y in _BODY_DATE.findall(text))
+        how = "body dates" if years else ""
+    if not years and date:
+        years.add(int(date[:4]))
+        how = "document date"
+    if title and "政府工作报告" in title and years:
+        years.add(min(years) - 1)  # the report reviews the year before it
+    return sorted(years), how

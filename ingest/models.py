@@ -15,6 +15,10 @@ class LoadedText:
     encoding: str | None = None  # text files: "utf-8", "utf-8-sig", "gb18030", "big5"
 
 
+# The metadata fields whose provenance (stated / inferred / unknown) travels with every chunk.
+PROVENANCE_KEYS = ("title", "issuer", "region", "date", "years")
+
+
 @dataclass
 class DocumentMeta:
     """Metadata of one document, found by cleaning + metadata extraction.
@@ -38,6 +42,15 @@ class DocumentMeta:
     format: str = "txt"
     encoding: str | None = None
     header: dict[str, str] = field(default_factory=dict)  # 来源, 发布机构, 时间, 成文日期 ...
+    # field -> "stated" (the document says it), "inferred" (a rule worked it out from the
+    # text) or "unknown"; for title, issuer, region, date, years, doc_type.
+    provenance: dict[str, str] = field(default_factory=dict)
+    found_by: dict[str, str] = field(default_factory=dict)  # field -> where: "title line", "text" …
+
+    def stated(self, key: str) -> bool:
+        """Does the document state ``key`` (title, issuer, region, date, years, doc_type)?
+        Metadata made before provenance was recorded counts as stated."""
+        return self.provenance.get(key, "stated") == "stated"
 
     @property
     def year(self) -> int | None:
@@ -83,3 +96,5 @@ class Record:
     region: str | None = None
     date: str | None = None
     year: int | None = None
+    parent_region: str | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # the document's (see DocumentMeta)

@@ -37,6 +37,8 @@ def extract_records(meta: DocumentMeta, text: str, chunks: Sequence[Chunk]) -> l
         r.region = meta.region
         r.date = meta.date
         r.year = meta.year
+        r.parent_region = meta.parent_region
+        r.provenance = dict(meta.provenance)
         r.fields.setdefault("doc_years", list(meta.years))
     records.sort(key=lambda r: (r.start, KINDS.index(r.kind)))
     return records

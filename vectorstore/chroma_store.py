@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 from common.errors import EmbedderMismatchError, EmptyStoreError, StoreError
 from common.settings import Settings
-from ingest.models import Chunk, DocumentMeta, Record
+from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
 from vectorstore.base import StoredChunk
 
 SCHEMA_VERSION = 1
@@ -252,6 +252,8 @@ class ChromaStore:
         d["doc_id"] = doc_id
         d["years"] = list(m.get("years") or [])
         d["header"] = json.loads(m.get("header_json") or "{}")
+        d["provenance"] = json.loads(m.get("provenance_json") or "{}")
+        d["found_by"] = json.loads(m.get("found_by_json") or "{}")
         d["doc_type"] = m.get("doc_type") or "报告"
         for key in (
             "year", "doc_key", "chunk_count", "record_count", "ingested_at", "chars", "signature",
@@ -338,6 +340,10 @@ class ChromaStore:
             text_hash=embedded_text_hash,
         )
         values.update(_year_fields(meta.years))
+        # How the document's title, issuer, region, date and years were found (stated /
+        # inferred / unknown): citations quote only what is stated.
+        for key in PROVENANCE_KEYS:
+            values[f"{key}_status"] = (meta.provenance or {}).get(key)
         return _flat(values)
 
     def stage_chunks(
@@ -425,6 +431,8 @@ class ChromaStore:
             doc_key=doc_key_of(meta),
             year=meta.year,
             header_json=json.dumps(meta.header or {}, ensure_ascii=False),
+            provenance_json=json.dumps(meta.provenance or {}, ensure_ascii=False),
+            found_by_json=json.dumps(meta.found_by or {}, ensure_ascii=False),
             chunk_count=int(chunk_count),
             record_count=len(records),
             ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -617,6 +625,8 @@ class ChromaStore:
                     region=doc.get("region"),
                     date=doc.get("date"),
                     year=doc.get("year"),
+                    parent_region=doc.get("parent_region"),
+                    provenance=dict(doc.get("provenance") or {}),
                 )
             )
         records.sort(key=lambda r: (r.source, r.start, r.kind))

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the on-disk layout, the indexed fields or the BM25 parameters change: old caches
 # are then ignored.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 # Besides its text, a chunk is found by its section path and its document's title and region:
 # the text of "2015年全市专利申请量达1724件" does not say 阳江, its document does. Measured
 # with benchmarks/tokenize_bench.py (BM25 alone, 2,734 chunks of reports + extra): MRR@10 on
@@ -44,8 +44,13 @@ _BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
 
 
 def index_text(chunk: StoredChunk) -> str:
-    """What BM25 sees of a chunk: its text plus its section and its document's title/region."""
-    context = [str(chunk.metadata.get(k) or "") for k in _CONTEXT_KEYS]
+    """What BM25 sees of a chunk: its text plus its section and its document's title/region
+    (the title only when the document states one: a file name says nothing)."""
+    meta = chunk.metadata
+    context = [
+        str(meta.get(k) or "") for k in _CONTEXT_KEYS
+        if not (k == "title" and meta.get("title_status", "stated") != "stated")
+    ]
     return " ".join([chunk.text, *(c for c in context if c)])
 
 

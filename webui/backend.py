@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.citing import document_name, title_stated
 from assistant.models import Answer
 from common.errors import EmptyStoreError, PolicyQAError
 from common.settings import Settings
@@ -106,7 +107,8 @@ class Backend:
                     regions.add(str(d[key]))
             years.update(int(y) for y in d.get("years") or [])
         documents = [
-            (f"《{d.get('title') or d.get('source')}》 {d.get('source', '')}".strip(), str(d.get("source")))
+            (f"{document_name(d)} {d.get('source', '')}".strip() if title_stated(d) else str(d.get("source")),
+             str(d.get("source")))
             for d in docs
         ]
         return FilterOptions(sorted(regions), sorted(years), documents)

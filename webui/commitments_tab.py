@@ -47,6 +47,7 @@ def row_view(row: Any) -> fmt.CitationView:
     return fmt.CitationView(
         id=0, title=row.title, region=row.region, date=row.date, year=row.doc_year,
         section=row.section, source=row.source, text=row.sentence, quote=row.clause,
+        provenance=tuple(sorted(row.provenance.items())),
     )
 
 

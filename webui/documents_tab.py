@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant.citing import title_stated
 from common.errors import PolicyQAError
 from webui.backend import Backend, IngestOutcome
 
@@ -34,10 +35,12 @@ def documents_frame(docs: list[dict[str, Any]]) -> pd.DataFrame:
         region = d.get("region") or ""
         if d.get("parent_region") and d.get("parent_region") != region:
             region = f"{region}（{d['parent_region']}）"
+        if region and (d.get("provenance") or {}).get("region") == "inferred":
+            region = f"{region}（据正文推断）"
         rows.append(
             [
                 d.get("source") or "",
-                d.get("title") or "",
+                d.get("title") if title_stated(d) else "（文件未写标题）",
                 region,
                 d.get("date") or "",
                 "、".join(str(y) for y in d.get("years") or []),
@@ -51,7 +54,12 @@ def documents_frame(docs: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def doc_choices(docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(f"{d.get('source')} · 《{d.get('title') or ''}》", str(d.get("doc_id"))) for d in docs]
+    return [(_doc_label(d), str(d.get("doc_id"))) for d in docs]
+
+
+def _doc_label(d: dict[str, Any]) -> str:
+    """file · 《title》 (the title only when the document states one)."""
+    return f"{d.get('source')} · 《{d.get('title')}》" if title_stated(d) else str(d.get("source"))
 
 
 def outcome_html(outcome: IngestOutcome) -> str:
@@ -178,5 +186,5 @@ class DocumentsTab:
         except PolicyQAError as exc:
             return f'<p class="pq-fail">{html.escape(exc.message)}</p>', gr.skip(), gr.skip(), False
         docs = self.backend.documents()
-        msg = f'<p class="pq-ok">已删除：{html.escape(str(doc.get("source")))} 《{html.escape(str(doc.get("title") or ""))}》</p>'
+        msg = f'<p class="pq-ok">已删除：{html.escape(_doc_label(doc))}</p>'
         return msg, documents_frame(docs), gr.Dropdown(choices=doc_choices(docs), value=None), False

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.citing import document_name, meta_text, title_stated
 from assistant.models import Answer
 
 NOT_FOUND_BADGE = "未找到"
@@ -43,17 +44,27 @@ class CitationView:
     quote: str = ""
     # True for the nearest passages shown with a "not found" answer: context, not evidence.
     nearest: bool = False
+    issuer: str | None = None
+    years: tuple[int, ...] = ()
+    provenance: tuple[tuple[str, str], ...] = ()  # (field, stated / inferred / unknown)
+    page: int | None = None
+
+    @property
+    def provenance_map(self) -> dict[str, str]:
+        return dict(self.provenance)
 
     def label(self) -> str:
-        """One line for the citation list: ``[1] 《short title》 · region · date · last section``."""
-        title = self.title or self.source
-        if len(title) > 16:
-            title = title[:15] + "…"
+        """One line for the citation list: ``[1] 《short title》 · region · date · last section``
+        (the file name instead of a title the document does not state)."""
+        named = _Named(self)
+        name = document_name(named)
+        if len(name) > 18:
+            name = name[:16] + ("…》" if name.endswith("》") else "…")
         section = self.section.split(">")[-1].strip() if self.section else ""
         if len(section) > 22:
             section = section[:21] + "…"
-        date = self.date or (str(self.year) if self.year else None)
-        parts = [f"《{title}》"] + [p for p in (self.region, date, section) if p]
+        page = f"第{self.page}页" if self.page else ""
+        parts = [name] + [p for p in (meta_text(named, sep=" · "), page, section) if p]
         prefix = "参考" if self.nearest else ""
         return f"{prefix}[{self.id}] " + " · ".join(parts)
 
@@ -69,41 +80,35 @@ class CitationView:
             "text": self.text,
             "quote": self.quote,
             "nearest": self.nearest,
+            "page": self.page,
+            "title_stated": title_stated(_Named(self)),
         }
+
+
+class _Named:
+    """A CitationView seen through the attributes :mod:`assistant.citing` reads."""
+
+    def __init__(self, view: CitationView) -> None:
+        self.title, self.source, self.region, self.date = view.title, view.source, view.region, view.date
+        self.issuer, self.years, self.year = view.issuer, list(view.years), view.year
+        self.provenance = view.provenance_map
+
+
+def _view(n: int, p: Any, quote: str = "", nearest: bool = False) -> CitationView:
+    return CitationView(
+        id=n, title=p.title, region=p.region, date=p.date, year=p.year, section=p.section,
+        source=p.source, text=p.text, quote=quote, nearest=nearest, issuer=p.issuer,
+        years=tuple(p.years or ()), provenance=tuple(sorted((p.provenance or {}).items())),
+        page=p.page,
+    )
 
 
 def citation_views(answer: Answer) -> list[CitationView]:
     """The citations of an answer; for a "not found" answer, its nearest passages instead."""
-    views = [
-        CitationView(
-            id=c.id,
-            title=c.passage.title,
-            region=c.passage.region,
-            date=c.passage.date,
-            year=c.passage.year,
-            section=c.passage.section,
-            source=c.passage.source,
-            text=c.passage.text,
-            quote=c.quote,
-        )
-        for c in answer.citations
-    ]
+    views = [_view(c.id, c.passage, quote=c.quote) for c in answer.citations]
     if views or not answer.abstained:
         return views
-    return [
-        CitationView(
-            id=i,
-            title=p.title,
-            region=p.region,
-            date=p.date,
-            year=p.year,
-            section=p.section,
-            source=p.source,
-            text=p.text,
-            nearest=True,
-        )
-        for i, p in enumerate(answer.passages[:NEAREST_LIMIT], start=1)
-    ]
+    return [_view(i, p, nearest=True) for i, p in enumerate(answer.passages[:NEAREST_LIMIT], start=1)]
 
 
 def cite_anchor(turn: int, n: int) -> str:
@@ -210,15 +215,14 @@ def _sources_list(views: list[CitationView], turn: int) -> str:
     items = []
     for group in groups.values():
         first = group[0]
-        date = first.date or (str(first.year) if first.year else "")
-        meta = " · ".join(html.escape(b) for b in (first.region, date) if b)
+        meta = html.escape(meta_text(_Named(first), sep=" · "))
         cites = "".join(
             f'<li><a class="pq-cite" href="{cite_anchor(turn, v.id)}" title="查看原文">[{v.id}]</a> '
             f'<span class="pq-meta">{html.escape(v.section or "（正文开头）")}</span></li>'
             for v in group
         )
         items.append(
-            f"<li>《{html.escape(first.title or first.source)}》"
+            f"<li>{html.escape(document_name(_Named(first)))}"
             f'<span class="pq-meta">{meta}</span><ul class="pq-cites">{cites}</ul></li>'
         )
     return f"<ul>{''.join(items)}</ul>"
@@ -246,9 +250,12 @@ def answer_plain_text(answer: Answer) -> str:
         lines.append("")
         lines.append("最接近的段落：" if answer.abstained else "来源：")
         for v in views:
-            meta = "，".join(b for b in (v.region, v.date or (str(v.year) if v.year else None)) if b)
+            named = _Named(v)
+            meta = meta_text(named)
             sect = f" {v.section}" if v.section else ""
-            lines.append(f"[{v.id}] 《{v.title or v.source}》（{meta}）{sect} {v.source}".rstrip())
+            page = f" 第{v.page}页" if v.page else ""
+            head = f"{document_name(named)}（{meta}）" if meta else document_name(named)
+            lines.append(f"[{v.id}] {head}{page}{sect} {v.source}".rstrip())
     return "\n".join(lines)
 
 

@@ -107,6 +107,7 @@ class SubsidiesTab:
         view = fmt.CitationView(
             id=0, title=m.title, region=m.region, date=m.date, year=m.year, section=m.section,
             source=m.source, text=m.sentence, quote=m.benefit or "",
+            provenance=tuple(sorted(m.provenance.items())),
         )
         heading = f"{m.label or m.measure}" + (f" · {m.benefit}" if m.benefit else "")
         return fmt.passage_html(view, heading=heading)

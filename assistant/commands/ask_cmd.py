@@ -12,6 +12,7 @@ import json
 import sys
 from typing import TextIO
 
+from assistant.citing import document_name, meta_text
 from assistant.cli import add_store_option
 
 
@@ -72,8 +73,9 @@ def print_details(answer: object, out: TextIO) -> None:
         out.write("\n出处：\n")
         for c in a.citations:
             p = c.passage
-            meta = "，".join(x for x in (p.region, p.date) if x)
-            out.write(f"[{c.id}] 《{p.title}》（{meta}） {p.source}\n")
+            meta = meta_text(p)
+            name = f"{document_name(p)}（{meta}）" if meta else document_name(p)
+            out.write(f"[{c.id}] {name} {p.source}\n")
             if p.section:
                 out.write(f"    {p.section}\n")
     failed = [c for c in a.checks if not c.ok]
