@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from common.settings import ChunkSettings
-from ingest.headings import Heading, match_heading
+from ingest.headings import HEADING_START, Heading, match_heading
 from ingest.models import Chunk
 from ingest.tokens import get_encoding
 
@@ -79,14 +79,35 @@ def _split(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tu
     return out
 
 
+# A heading inside a line: after a sentence end or a run of spaces, a marker that opens a
+# section (一、 （一） 1. 1、 （1） 第X条). Documents whose line breaks were lost keep their
+# structure this way ("…如下： 一、减轻企业负担。（一）减免房租。…").
+_INLINE_HEADING = re.compile(
+    r"(?<=[。！？!?])\s*(?=" + HEADING_START + r")|(?<=\S)[ \t\u3000\xa0]{1,}(?=" + HEADING_START + r")"
+)
+
+
+def logical_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``text``, a line also ending where an inline heading starts."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        cut = start
+        for m in _INLINE_HEADING.finditer(text, start, end):
+            if m.end() > cut and match_heading(text[m.end():end]) is not None:
+                out.append((cut, m.start()))
+                cut = m.end()
+        out.append((cut, end))
+    return out
+
+
 def _sections(text: str) -> list[_Section]:
     """The text as sections of sentence spans, in order."""
     sections: list[_Section] = [_Section(path="")]
     stack: list[Heading] = []
-    pos = 0
-    for line in text.split("\n"):
-        line_start, line_end = pos, pos + len(line)
-        pos = line_end + 1
+    for line_start, line_end in logical_lines(text):
         a, b = _trim(text, line_start, line_end)
         if a == b:
             continue

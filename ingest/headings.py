@@ -26,6 +26,8 @@ _MARKERS: tuple[tuple[str, str], ...] = (
 _MARKER_RE = re.compile(
     r"^[ \t\u3000\xa0]*(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _MARKERS) + r")"
 )
+# The markers as one regex without groups, for finding headings inside a line.
+HEADING_START = "(?:" + "|".join(pat for _, pat in _MARKERS) + ")"
 
 # A heading title is cut at the first sentence end, and kept to about this many characters.
 TITLE_MAX_CHARS = 30
@@ -67,6 +69,8 @@ def short_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
         if ch in _SENTENCE_END:
             text = text[:i]
             break
+    # a heading run into its text after a gap (a one-line document): "一、…工作 　　地方各级…"
+    text = re.split(r"[\u3000\t]|\s{2,}", text, maxsplit=1)[0]
     text = text.rstrip(_CLAUSE_BREAKS + " ")
     if len(text) <= limit:
         return text

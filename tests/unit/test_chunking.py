@@ -249,3 +249,22 @@ def test_heading_helpers() -> None:
     long = "着力培育新动能,加快提升企业创新实力一是推进高新技术企业树标提质2018年预计新增"
     assert short_title(long) == "着力培育新动能"
     assert len(short_title("字" * 80)) == 31 and short_title("字" * 80).endswith("…")
+
+
+def test_headings_inside_a_line_open_sections() -> None:
+    """A document whose line breaks were lost (one line) keeps its structure."""
+    text = ("关于支持企业复工复产的通知 各县（市、区）人民政府：现将有关措施通知如下。"
+            "一、减轻企业负担。（一）减免房租。对中小企业减免1个月房租。（二）延期缴纳社保，最长6个月。"
+            " 二、加大金融支持 1.加大信贷投放，新增贷款200亿元。2、降低利率。")
+    chunks = chunk_text(text, ChunkSettings(max_tokens=40, min_tokens=0))
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+    by_section = {c.section: c.text for c in chunks}
+    assert by_section["一、减轻企业负担 > （一）减免房租"] == "（一）减免房租。对中小企业减免1个月房租。"
+    assert by_section["一、减轻企业负担 > （二）延期缴纳社保，最长6个月"] == "（二）延期缴纳社保，最长6个月。"
+    # a bare heading goes into the first chunk of what follows, under its own path
+    [loan] = [c for c in chunks if c.section.startswith("二、加大金融支持 > 1.加大信贷投放")
+              and "2、" not in c.section]
+    assert loan.text.startswith("二、加大金融支持 1.加大信贷投放")
+    # a marker inside a sentence (no sentence end or gap before it) starts nothing
+    inner = chunk_text("按照规定1.5倍执行，并在（一）类地区试点。", ChunkSettings())
+    assert [c.section for c in inner] == [""]
