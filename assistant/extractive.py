@@ -22,10 +22,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.citing import document_name, lead_line, meta_text
+from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
-from assistant.sentences import Sentence, split_sentences
+from assistant.sentences import Sentence
+from assistant.units import Unit, following, split_units
 
 NOT_FOUND = "未在已收录的文件中找到"
 
@@ -51,13 +52,32 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class ScoredSentence:
+class Candidate:
+    """A possible answer: a verbatim stretch of one passage (one or more contiguous units) and
+    the unit that matched the question (the quote itself, or the heading / question / title it
+    follows)."""
+
     passage: int  # index into the passage list
-    sentence: Sentence
+    anchor: Unit
+    start: int  # offsets of the quote in the passage text
+    end: int
+    text: str  # the quote, verbatim
     score: float
-    coverage: float  # weighted share of the question's content terms in the sentence
+    coverage: float  # weighted share of the question's content terms in anchor + quote
     region_ok: bool
     year_ok: bool
+    units: int = 1
+
+    @property
+    def sentence(self) -> Sentence:
+        """The quote as a Sentence (offsets into its passage), for callers of the old API."""
+        return Sentence(self.text, self.start, self.end)
+
+    def overlaps(self, other: "Candidate") -> bool:
+        return self.passage == other.passage and self.start < other.end and other.start < self.end
+
+
+ScoredSentence = Candidate  # the name earlier callers used
 
 
 @dataclass
@@ -107,57 +127,70 @@ class ExtractiveAnswerer:
 
     def score_sentences(
         self, qa: QueryAnalysis, passages: Sequence[Passage], term_weight: TermWeight | None = None
-    ) -> list[ScoredSentence]:
-        """Every sentence of every passage, scored for the question, best first."""
+    ) -> list[Candidate]:
+        """Every candidate answer of every passage, scored for the question, best first.
+
+        Candidates come from the answer units (``assistant/units.py``): a content unit alone, or
+        with the neighbour it needs (who/which: the next unit naming the entity; a figure whose
+        subject the unit before names); and after a pointer (a heading, a question, the title, a
+        lead-in ending in ：) that matches the question, the content that follows it: the items
+        under the heading up to a length budget for a list question, the first unit otherwise.
+        A pointer is never quoted by itself.
+        """
         weight = term_weight or (lambda t: 1.0)
         content = qa.content_terms
         generic_only = all(t in ASPECT_WORDS for t in qa.key_terms)
         weights = {t: weight(t) for t in content}
         all_weights = {t: weight(t) for t in qa.key_terms}
         top = max((p.score for p in passages), default=0.0) or 1.0
-        wanted_regions = set(qa.wanted_regions) - set(qa.uncovered_regions)
-        out: list[ScoredSentence] = []
+        wanted_regions = set(qa.answer_regions)
+        kind = qa.answer_kind
+        budget = _BUDGET.get(kind, _BUDGET["what"])
+        q_grams = _bigrams(qa.text)
+        out: list[Candidate] = []
         for pi, p in enumerate(passages):
             region_ok = not wanted_regions or bool(wanted_regions & _regions_of(p))
             rank_prior = max(0.0, p.score / top) if top > 0 else 0.0
-            for s in answer_units(p.text):
-                text = s.text
-                if len(_content_chars(text)) < 6:
+            units = split_units(p.text, title=p.title if p.start == 0 and title_stated(p) else None)
+            for i, u in enumerate(units):
+                if len(_content_chars(u.text)) < 4:
                     continue  # a bare heading number or a stray fragment
-                cov = coverage(text, weights)
-                cov_all = coverage(text, all_weights)
-                year_in_sent, year_ok = year_status(text, p, qa.wanted_years)
-                if qa.doc_years and p.year not in qa.doc_years:
-                    year_ok = False  # "2019年报告里…": another year's report
-                elif qa.doc_years:
-                    year_ok = year_ok or not qa.wanted_years
-                score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
-                if qa.asks_quantity:
-                    score += 0.10 if has_figure(text) else -0.10
-                    if qa.asks_unit and states_unit(text, qa.asks_unit):
-                        score += 0.05  # the kind of figure asked for (万元, 50%)
-                if qa.intent == "target" and _TARGET_CUE.search(text):
-                    score += 0.08
-                if qa.intent in ("cross", "target") and not qa.asks_quantity and has_figure(text):
-                    score += 0.05  # comparisons and targets are about figures
-                if qa.intent == "subsidy" and _SUBSIDY_CUE.search(text):
-                    score += 0.08
-                if qa.wanted_years:
-                    score += 0.08 if year_in_sent else (0.0 if year_ok else -0.10)
-                if wanted_regions and not region_ok:
-                    score -= 0.15
-                if generic_only:  # "阳江2016年的目标是什么": nothing but region/year/aspect
-                    cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
-                    cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
-                    score += 0.3 * cov
-                if _is_heading(text):
-                    score -= 0.05  # a heading says what a section is about, not the answer
-                if len(text) > 180:
-                    score -= 0.05
-                out.append(ScoredSentence(pi, s, score, cov, region_ok, year_ok))
-        # Sentences about the region and year asked come first: a better-scoring sentence about
+                for span in _spans(units, i, kind, budget):
+                    first, last = units[span[0]], units[span[-1]]
+                    text = p.text[first.start : last.end]
+                    cov_anchor = coverage(u.text, weights)
+                    cov_quote = coverage(text, weights) if span != [i] else cov_anchor
+                    cov = max(cov_anchor, cov_quote)
+                    cov_all = max(coverage(u.text, all_weights), coverage(text, all_weights))
+                    year_in_sent, year_ok = year_status(text if span == [i] else u.text + text, p, qa.wanted_years)
+                    if qa.doc_years and p.year not in qa.doc_years:
+                        year_ok = False  # "2019年报告里…": another year's report
+                    elif qa.doc_years:
+                        year_ok = year_ok or not qa.wanted_years
+                    score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
+                    score += _kind_fit(kind, qa, text, u, len(span))
+                    if qa.intent == "target" and _TARGET_CUE.search(text):
+                        score += 0.08
+                    if qa.intent in ("cross", "target") and not qa.asks_quantity and has_figure(text):
+                        score += 0.05  # comparisons and targets are about figures
+                    if qa.intent == "subsidy" and _SUBSIDY_CUE.search(text):
+                        score += 0.08
+                    if qa.wanted_years:
+                        score += 0.08 if year_in_sent else (0.0 if year_ok else -0.10)
+                    if wanted_regions and not region_ok:
+                        score -= 0.15
+                    if generic_only:  # "阳江2016年的目标是什么": nothing but region/year/aspect
+                        cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
+                        cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
+                        score += 0.3 * cov
+                    if _novelty(text, q_grams) < 0.35:
+                        score -= 0.15  # it restates the question instead of answering it
+                    if len(text) > budget:
+                        score -= 0.05
+                    out.append(Candidate(pi, u, first.start, last.end, text, score, cov, region_ok, year_ok, len(span)))
+        # Candidates about the region and year asked come first: a better-scoring one about
         # another place or year is never the answer while one about the right ones exists.
-        out.sort(key=lambda x: (not (x.region_ok and x.year_ok and x.coverage > 0), -x.score, x.passage, x.sentence.start))
+        out.sort(key=lambda x: (not (x.region_ok and x.year_ok and x.coverage > 0), -x.score, x.passage, x.start))
         return out
 
     def evidence_score(
@@ -178,9 +211,9 @@ class ExtractiveAnswerer:
         # [0, 1] so it can add a little where term coverage is borderline.
         dense_part = min(1.0, max(0.0, (dense - 0.75) / 0.15)) if dense else 0.0
         ev = 0.8 * best.coverage + 0.2 * dense_part
-        if qa.asks_quantity and not has_figure(best.sentence.text):
+        if qa.asks_quantity and not has_figure(best.text):
             ev *= 0.4  # asked for a figure; the best evidence gives none
-        elif not states_unit(best.sentence.text, qa.asks_unit):
+        elif not states_unit(best.text, qa.asks_unit):
             ev *= 0.4  # asked for an amount or a share; the best evidence gives another figure
         if not best.region_ok:
             ev *= 0.4
@@ -224,31 +257,37 @@ class ExtractiveAnswerer:
         chosen = self.select(qa, scored, passages)
         draft = self.compose(chosen, passages)
         draft.evidence = ev
+        note = _governing_note(qa, [passages[c.passage] for c in chosen])
+        if note:
+            draft.pieces.insert(0, note)
+            draft.text = note + draft.text
         return draft
 
     def select(
-        self, qa: QueryAnalysis, scored: list[ScoredSentence], passages: Sequence[Passage]
-    ) -> list[ScoredSentence]:
-        """The best sentence, then others nearly as good (and, for cross-document questions,
-        the best one of each region / year asked about), within the sentence and length caps."""
+        self, qa: QueryAnalysis, scored: list[Candidate], passages: Sequence[Passage]
+    ) -> list[Candidate]:
+        """The best candidate, then others nearly as good (and, for cross-document questions,
+        the best one of each region / year asked about), within the length budget of the kind
+        of answer asked for."""
         best = scored[0]
+        cap = max(self.max_quote_chars, len(best.text)) if qa.intent == "cross" else _BUDGET.get(qa.answer_kind, _BUDGET["what"])
         limit = self.max_sentences + (2 if qa.intent == "subsidy" and qa.asks_list else 0)
-        ratio = 0.6 if qa.intent in ("subsidy", "cross") or qa.asks_list else 0.75
-        chosen: list[ScoredSentence] = [best]
-        chars = len(best.sentence.text)
+        ratio = 0.6 if qa.intent in ("subsidy", "cross") else 0.8
+        chosen: list[Candidate] = [best]
+        chars = len(best.text)
 
-        def take(c: ScoredSentence) -> bool:
+        def take(c: Candidate, cap: int) -> bool:
             nonlocal chars
-            if any(_same(c, x) for x in chosen) or len(chosen) >= limit:
+            if any(c.overlaps(x) or c.text == x.text for x in chosen) or len(chosen) >= limit:
                 return False
-            if chars + len(c.sentence.text) > self.max_quote_chars and len(chosen) > 0:
+            if chars + len(c.text) > cap:
                 return False
             chosen.append(c)
-            chars += len(c.sentence.text)
+            chars += len(c.text)
             return True
 
         if qa.intent == "cross":
-            # the best sentence for each region, report year or year compared
+            # the best candidate for each region, report year or year compared
             groups: list = []
             if len(qa.wanted_regions) > 1:
                 groups = [lambda p, r=r: r in _regions_of(p) for r in qa.wanted_regions]
@@ -261,41 +300,37 @@ class ExtractiveAnswerer:
                     # A year group ("2016年承诺到2017年底") is still about the region asked:
                     # another city's 2017 target is not part of this answer.
                     if c.coverage > 0 and c.region_ok and belongs(passages[c.passage]):
-                        take(c)
+                        take(c, self.max_quote_chars + 200)
                         break
         for c in scored[1:]:
             if c.score < ratio * best.score or c.coverage <= 0:
                 break
-            if not (c.region_ok and c.year_ok) or _is_heading(c.sentence.text):
-                continue  # never pad an answer with another place or year, or a bare heading
-            if qa.asks_quantity and not has_figure(c.sentence.text):
-                continue  # a figure was asked for: more sentences only if they give one
-            take(c)
+            if not (c.region_ok and c.year_ok):
+                continue  # never pad an answer with another place or year
+            if qa.asks_quantity and not has_figure(c.text):
+                continue  # a figure was asked for: more quotes only if they give one
+            take(c, cap)
         return chosen
 
-    def compose(self, chosen: list[ScoredSentence], passages: Sequence[Passage]) -> Draft:
-        """Group the chosen sentences by document (in order of first appearance), and by their
-        place in the text within a document, except that the best sentence leads: it is the
-        direct answer, and a reader should not have to find it after the context. Citations are
-        numbered by passage rank."""
-        by_doc: dict[str, list[ScoredSentence]] = {}
+    def compose(self, chosen: list[Candidate], passages: Sequence[Passage]) -> Draft:
+        """Group the chosen quotes by document (in order of first appearance), and by their
+        place in the text within a document, except that the best one leads: it is the direct
+        answer, and a reader should not have to find it after the context. Each quote keeps
+        its own closing punctuation (it is verbatim); citations are numbered by passage rank."""
+        by_doc: dict[str, list[Candidate]] = {}
         for c in chosen:
             key = passages[c.passage].doc_id or passages[c.passage].source
             by_doc.setdefault(key, []).append(c)
         pieces: list[str] = []
         quotes: dict[int, list[str]] = {}
         for n, (_, group) in enumerate(by_doc.items()):
-            group.sort(key=lambda c: (c is not chosen[0], passages[c.passage].start + c.sentence.start))
+            group.sort(key=lambda c: (c is not chosen[0], passages[c.passage].start + c.start))
             lead = lead_line(passages[group[0].passage])
             pieces.append(("\n" if n else "") + lead)
-            parts = []
             for c in group:
-                quote = _strip_end(c.sentence.text)
-                marker = f"[{c.passage + 1}]"
-                parts.append(f"“{quote}”{marker}")
-                quotes.setdefault(c.passage, []).append(c.sentence.text)
-            for i, part in enumerate(parts):
-                pieces.append(part + ("；" if i < len(parts) - 1 else "。"))
+                quote = _tidy_quote(c.text)
+                pieces.append(f"“{quote}”[{c.passage + 1}]")
+                quotes.setdefault(c.passage, []).append(c.text)
         citations = [
             Citation(id=pi + 1, passage=passages[pi], quote="".join(qs))
             for pi, qs in sorted(quotes.items())
@@ -358,27 +393,6 @@ def coverage(text: str, weights: dict[str, float]) -> float:
     return got / total if total else 0.0
 
 
-def answer_units(text: str) -> list[Sentence]:
-    """Sentences of a passage, a heading joined to the sentence after it.
-
-    A numbered heading ("1.编制发布“十四五”科技创新发展规划。", "（二）具体目标") names what the
-    next sentence is about; quoted alone it answers nothing, and the sentence alone may not
-    name its topic. The unit is still one verbatim stretch of the passage."""
-    sents = split_sentences(text)
-    out: list[Sentence] = []
-    i = 0
-    while i < len(sents):
-        s = sents[i]
-        if i + 1 < len(sents) and _is_heading(s.text) and not has_figure(s.text):
-            nxt = sents[i + 1]
-            out.append(Sentence(text[s.start : nxt.end], s.start, nxt.end))
-            i += 2
-            continue
-        out.append(s)
-        i += 1
-    return out
-
-
 def has_figure(text: str) -> bool:
     """Does the sentence state a figure (1724件, 50%, 三个, 2-3场), not just a year (2015年)?"""
     t = re.sub(r"(?<!\d)(?:19|20)\d\d\s*年", "", text)  # years are dates, not figures
@@ -417,10 +431,87 @@ def _regions_of(p: Passage) -> set[str]:
 def _year_mentioned(qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
     """A year no document covers by its metadata may still be written in a passage of the
     region asked about (a 2016 report's target 至2017年底)."""
-    wanted = set(qa.wanted_regions) - set(qa.uncovered_regions)
+    wanted = set(qa.answer_regions)
     for p in passages:
         if wanted and not wanted & _regions_of(p):
             continue
         if any(f"{y}年" in p.text for y in qa.uncovered_years):
             return True
     return False
+
+
+# Length budget of an answer's quotes by the kind of answer asked for (characters).
+_BUDGET = {"figure": 180, "who": 160, "when": 140, "what": 200, "list": 280}
+# After a pointer, a question asking for one thing gets the first unit(s) up to this.
+_FIRST_BUDGET = 120
+_ENTITY = re.compile(
+    r"[\u4e00-\u9fff]{2,16}(?:有限公司|股份公司|公司|集团|医院|银行|大学|学院|研究院|研究所|协会|商会)"
+    r"|(?:局长|市长|书记|主任|县长|区长|省长|部长|处长|院长|董事长|总经理)[\u4e00-\u9fff]{2,3}"
+    r"|[\u4e00-\u9fff]{2,3}(?:局长|市长|书记|主任|县长|区长|省长|部长|院长)(?:主持|出席|强调|指出|表示)"
+)
+_DATE_CUE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}日(?:起|前|后|至)|月底|年底|上旬|中旬|下旬|之日起")
+
+
+def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]:
+    """The quotes unit ``i`` can anchor (lists of contiguous unit indexes)."""
+    u = units[i]
+    if u.pointer:
+        idx = following(units, i, budget if kind == "list" else _FIRST_BUDGET)
+        if kind == "figure":
+            idx = idx[:1]  # the figure is in the first statement under its heading
+        return [idx] if idx else []
+    spans = [[i]]
+    nxt = i + 1 if i + 1 < len(units) and units[i + 1].kind == "content" else None
+    if nxt is not None and kind in ("list", "what"):
+        spans.append([i, nxt])
+    if nxt is not None and kind == "who" and not _ENTITY.search(u.text) and _ENTITY.search(units[nxt].text):
+        spans.append([i, nxt])
+    if kind == "figure" and i > 0 and units[i - 1].kind == "content" and has_figure(u.text):
+        spans.append([i - 1, i])  # the sentence before may name what the figure counts
+    return spans
+
+
+def _kind_fit(kind: str, qa: QueryAnalysis, text: str, anchor: Unit, n_units: int) -> float:
+    """How well a quote fits the kind of answer asked for."""
+    if kind == "figure" or qa.asks_quantity:
+        fit = 0.10 if has_figure(text) else -0.10
+        if qa.asks_unit and states_unit(text, qa.asks_unit):
+            fit += 0.05  # the kind of figure asked for (万元, 50%)
+        return fit
+    if kind == "who":
+        return 0.08 if _ENTITY.search(text) else -0.05
+    if kind == "when":
+        return 0.08 if _DATE_CUE.search(text) else -0.05
+    if kind == "list":
+        return 0.06 if anchor.pointer or n_units > 1 else 0.0
+    return 0.0
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[\W_]+", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def _novelty(text: str, question_grams: set[str]) -> float:
+    """Share of a quote's character bigrams the question does not have: a quote that only
+    restates the question ("支持带贫企业开工复工") answers nothing."""
+    grams = _bigrams(text)
+    if not grams:
+        return 0.0
+    return len(grams - question_grams) / len(grams)
+
+
+def _tidy_quote(text: str) -> str:
+    """The quote as shown: verbatim, runs of whitespace (lost line breaks, indents) as one space."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
+    """"No 南昌市 document; this is 江西省's, which governs it" when the answer comes from the
+    unit above a region no document is about."""
+    notes = []
+    for region, above in qa.governing_regions.items():
+        if region in qa.wanted_regions and any(above in _regions_of(p) for p in used):
+            asked = qa.region_mentions.get(region, region)
+            notes.append(f"已收录的文件中没有关于{asked}的文件；以下依据{above}的文件（适用于{asked}）。")
+    return "".join(notes) + ("\n" if notes else "")

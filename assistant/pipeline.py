@@ -224,7 +224,10 @@ class QAService:
         assert qa is not None
         if qa.language == "none":
             return req  # punctuation only: nothing to search for
-        boost_regions = [r for r in qa.regions if r not in qa.uncovered_regions]
+        # inferred regions boost; a region no document is about is stood in for by the unit
+        # above it that governs it (南昌市 -> 江西省)
+        boost_regions = [r for r in qa.regions if r not in qa.uncovered_regions and r not in qa.governing_regions]
+        boost_regions += [qa.governing_regions[r] for r in qa.regions if r in qa.governing_regions]
         docs = self.retriever.invoke(
             qa.text,
             k=req.k or self.settings.retrieval.k,

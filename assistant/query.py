@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from common.errors import QuestionError
+from common.lexicon import enterprise_types
 
 # Questions longer than this are cut for embedding and BM25 (the answer still names the whole
 # question). 512 characters is far more than any real question and keeps search fast.
@@ -30,29 +31,6 @@ INTENTS = ("fact", "target", "subsidy", "cross", "other")
 
 # --- vocabularies -------------------------------------------------------------------------
 
-# Enterprise types, longest first so that 科技型中小企业 wins over 中小企业; value: canonical name.
-_ENTERPRISE_TYPES: dict[str, str] = {
-    "国家高新技术企业": "高新技术企业",
-    "高新技术企业": "高新技术企业",
-    "高企": "高新技术企业",
-    "科技型中小微企业": "科技型中小企业",
-    "科技型中小企业": "科技型中小企业",
-    "科技型小微企业": "科技型小微企业",
-    "中小微企业": "中小微企业",
-    "小微企业": "小微企业",
-    "中小企业": "中小企业",
-    "规模以上工业企业": "规模以上企业",
-    "规上企业": "规模以上企业",
-    "创新型企业": "创新型企业",
-    "初创企业": "初创企业",
-    "科技企业": "科技企业",
-    "民营企业": "民营企业",
-    "知识产权优势企业": "知识产权优势企业",
-    "新型研发机构": "新型研发机构",
-    "孵化器": "孵化器",
-    "在孵企业": "在孵企业",
-}
-
 _SUBSIDY = re.compile(
     r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|资金支持|风险补偿|减免|优惠政策|加计扣除|"
     r"能申请|可以申请|可申请|申请什么|能享受|可以享受|享受哪些|能补|补多少|subsid|grant"
@@ -61,6 +39,9 @@ _MEASURE_LIST = re.compile(
     r"有哪些|哪些(?:补贴|补助|资助|政策|扶持|支持|优惠|措施)|能申请|可以申请|可申请|申请什么|申请哪些|"
     r"能享受|可以享受|享受什么|享受哪些|能拿|可以拿|what (?:subsidies|support)"
 )
+# The asker asks what they can get: "可以申请", "能享受" …, or speaks of themselves (我/我们 …).
+_CAN_GET = re.compile(r"能申请|可以申请|可申请|申请什么|申请哪些|能享受|可以享受|可享受|能拿到|可以拿到|能获得哪些|可以获得哪些|能得到哪些")
+_FOR_ME = re.compile(r"我|我们|我司|我公司|本公司|本企业|咱们")
 _LISTING = re.compile(r"有哪些|哪些|什么|能申请|可以申请|可申请|列出|都有|which|what")
 _TARGET = re.compile(
     r"目标|计划|力争|争取|预计|任务|承诺|打算|规划|设想|要点|要达到|达到多少|什么要求|"
@@ -87,6 +68,33 @@ _QUANTITY = re.compile(
 _ASKS_MONEY = re.compile(
     r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模|多少(?:奖金|资金|经费)"
 )
+# What kind of answer a question wants, besides a figure (asks_quantity): who/which entity, a
+# time, a list of measures or requirements (the items under a heading), or a description.
+_ASKS_WHO = re.compile(
+    r"哪位|谁|哪家|哪些(?:企业|单位|公司|部门|机构|人员|人|医院|银行|园区)|哪个(?:单位|部门|企业|公司|机构|医院|银行)|"
+    r"什么(?:单位|部门|机构|人)|由.{0,8}(?:负责|主持|牵头)"
+)
+_ASKS_WHEN = re.compile(r"何时|什么时候|哪一?天|几月几日|哪一年|截止(?:到|时间|日期)?|起止")
+_ASKS_LIST = re.compile(
+    r"哪些|如何|怎样|怎么|有何|何种|哪几|什么(?:要求|措施|政策|举措|规定|支持|办法|服务|便利|保障|义务|工作)|"
+    r"做了什么|做了哪些|采取了?什么|提出了?什么|出台了?什么|主要(?:内容|措施|做法)"
+)
+ANSWER_KINDS = ("figure", "who", "when", "list", "what")
+
+
+def answer_kind(text: str, asks_quantity: bool) -> str:
+    """figure / who / when / list / what: the shape of the answer the question asks for."""
+    if asks_quantity:
+        return "figure"
+    if _ASKS_WHO.search(text):
+        return "who"
+    if _ASKS_WHEN.search(text):
+        return "when"
+    if _ASKS_LIST.search(text):
+        return "list"
+    return "what"
+
+
 _ASKS_SHARE = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅")
 _STATES_MONEY = re.compile(r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元")
 _STATES_SHARE = re.compile(r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之")
@@ -162,6 +170,11 @@ class CorpusCoverage:
     doc_regions: set[str] = field(default_factory=set)  # the documents' own regions only
     doc_years: set[int] = field(default_factory=set)  # each document's own year (its date's)
     doc_count: int = 0
+    # Coverage is certain only where the metadata behind it is stated: a region no document is
+    # about is "known absent" only when every document states its region; a region's years are
+    # known only when every document about it states them (title, headings).
+    regions_stated: bool = True
+    unstated_year_regions: set[str] = field(default_factory=set)
 
     @classmethod
     def from_documents(cls, docs: Iterable[dict[str, Any]]) -> "CorpusCoverage":
@@ -178,12 +191,41 @@ class CorpusCoverage:
                 cov.doc_years.add(own)
             if d.get("region"):
                 cov.doc_regions.add(d["region"])
+            prov = d.get("provenance") or {}
+            if prov.get("region", "stated") != "stated":
+                cov.regions_stated = False
+            years_stated = prov.get("years", "stated") == "stated"
             for key in ("region", "parent_region", "province"):
                 name = d.get(key)
                 if name:
                     cov.regions.add(name)
                     cov.region_years.setdefault(name, set()).update(years)
+                    if not years_stated:
+                        cov.unstated_year_regions.add(name)
+            if not years_stated and not d.get("region"):
+                cov.unstated_year_regions.add("")
         return cov
+
+    def governing(self, region: str) -> str | None:
+        """The nearest unit above ``region`` that a document is about (江西省 for 南昌市, 大理白族
+        自治州 for 大理市): its policies apply to the region. 全国 does not count: a national
+        report's figures are not a city's."""
+        from ingest import regions as gazetteer
+
+        unit = gazetteer.normalize_region(region)
+        if unit is None:
+            return None
+        for above in unit.chain[1:]:
+            if above in self.doc_regions and above != gazetteer.COUNTRY:
+                return above
+        return None
+
+    def years_known(self, regions: Iterable[str]) -> bool:
+        """Are the years of every document about ``regions`` (all documents when none) stated?"""
+        regions = list(regions)
+        if not regions:
+            return not self.unstated_year_regions
+        return not any(r in self.unstated_year_regions for r in regions)
 
     def years_for(self, regions: Iterable[str]) -> set[int]:
         """Years covered by documents about any of ``regions`` (all years when none given)."""
@@ -216,11 +258,18 @@ class QueryAnalysis:
     asks_quantity: bool = False
     asks_unit: str | None = None  # "money" / "share" when the question names one
     asks_list: bool = False
+    answer_kind: str = "what"  # figure / who / when / list / what (see answer_kind())
     key_terms: list[str] = field(default_factory=list)
     # Set by apply_coverage(): what the question asks that no document is about.
     uncovered_regions: list[str] = field(default_factory=list)
     uncovered_years: list[int] = field(default_factory=list)
     uncovered_doc_years: list[int] = field(default_factory=list)
+    # A region no document is about, mapped to the unit above it that one is (南昌市 -> 江西省).
+    governing_regions: dict[str, str] = field(default_factory=dict)
+    # Whether the corpus states what the uncovered regions / years are judged by (see
+    # CorpusCoverage); only then is "no document about it" said without looking further.
+    regions_certain: bool = True
+    years_certain: bool = True
     # Explicit filters (CLI --region / --year / doc), normalised.
     filter_region: str | None = None
     filter_year: int | None = None
@@ -234,8 +283,14 @@ class QueryAnalysis:
 
     @property
     def wants_measures(self) -> bool:
-        """Asks which support measures exist ("有哪些补贴", "我能申请什么"), not one figure."""
-        return self.intent == "subsidy" and bool(_MEASURE_LIST.search(self.text)) and not self.asks_quantity
+        """Asks which support the asker can get ("有哪些补贴可以申请", "我能申请什么", "我们公司
+        可以享受哪些优惠"), not one figure and not what a government did ("北京市出台了哪些政策
+        加大资金支持力度" is answered from the passages, not by listing measure types)."""
+        if self.intent != "subsidy" or self.asks_quantity:
+            return False
+        if _CAN_GET.search(self.text):
+            return True
+        return bool(_FOR_ME.search(self.text)) and bool(_MEASURE_LIST.search(self.text))
 
     @property
     def wanted_regions(self) -> list[str]:
@@ -259,8 +314,22 @@ class QueryAnalysis:
 
     @property
     def region_out_of_corpus(self) -> bool:
-        """Every region the question names is one no document is about."""
+        """Every region the question names is one no document is about (nor one above it), and
+        every document states its region, so that is certain."""
+        return self.regions_certain and self.region_absent
+
+    @property
+    def region_absent(self) -> bool:
+        """Every region the question names is one no document is known to be about."""
         return bool(self.regions) and set(self.uncovered_regions) >= set(self.regions)
+
+    @property
+    def answer_regions(self) -> list[str]:
+        """The regions an answer may come from: those asked, and the units above them that
+        govern them when no document is about the region itself."""
+        out = [r for r in self.wanted_regions if r not in self.uncovered_regions]
+        out += [g for r, g in self.governing_regions.items() if r in self.wanted_regions and g not in out]
+        return out
 
     @property
     def year_out_of_corpus(self) -> bool:
@@ -268,14 +337,26 @@ class QueryAnalysis:
         document of a year there is none of (2023年国务院政府工作报告)."""
         if self.doc_years and set(self.uncovered_doc_years) >= set(self.doc_years):
             return True
-        return bool(self.years) and set(self.uncovered_years) >= set(self.years)
+        return self.years_certain and bool(self.years) and set(self.uncovered_years) >= set(self.years)
 
     def apply_coverage(self, coverage: CorpusCoverage) -> "QueryAnalysis":
         """Mark the regions and years no document is about (see :class:`CorpusCoverage`)."""
-        self.uncovered_regions = [r for r in self.regions if not _region_covered(r, coverage)]
+        self.governing_regions = {}
+        self.uncovered_regions = []
+        for r in self.regions:
+            if _region_covered(r, coverage):
+                continue
+            above = coverage.governing(r)
+            if above:
+                self.governing_regions[r] = above
+            else:
+                self.uncovered_regions.append(r)
+        self.regions_certain = coverage.regions_stated
         covered_regions = [r for r in self.wanted_regions if _region_covered(r, coverage)]
+        covered_regions += [self.governing_regions[r] for r in self.wanted_regions if r in self.governing_regions]
         years = coverage.years_for(covered_regions)
         self.uncovered_years = [y for y in self.years if y not in years]
+        self.years_certain = coverage.years_known(covered_regions)
         self.uncovered_doc_years = [y for y in self.doc_years if y not in coverage.doc_years]
         return self
 
@@ -382,6 +463,7 @@ def analyze(
     qa.asks_quantity = bool(_QUANTITY.search(text.lower()))
     qa.asks_unit = asked_unit(text) if qa.asks_quantity else None
     qa.asks_list = bool(_LISTING.search(text.lower()))
+    qa.answer_kind = answer_kind(text, qa.asks_quantity)
     qa.intent = classify_intent(text, qa)
     qa.key_terms = key_terms(text, qa, tokenize=tokenize)
 
@@ -434,15 +516,8 @@ def find_doc_years(text: str) -> list[int]:
 
 
 def find_enterprise_types(text: str) -> list[str]:
-    found: list[str] = []
-    rest = text
-    for surface in sorted(_ENTERPRISE_TYPES, key=len, reverse=True):
-        if surface in rest:
-            canon = _ENTERPRISE_TYPES[surface]
-            if canon not in found:
-                found.append(canon)
-            rest = rest.replace(surface, " ")
-    return found
+    """Kinds of enterprise the question names (the lexicon's canonical names)."""
+    return enterprise_types().find(text)
 
 
 def classify_intent(text: str, qa: QueryAnalysis) -> str:

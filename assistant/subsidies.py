@@ -22,20 +22,14 @@ from typing import Any
 from assistant.citing import title_stated
 from assistant.commitments import region_matches, resolve_region
 from assistant.models import Answer, Citation, Passage
+from common.lexicon import enterprise_types
 from common.textnorm import normalize
 from ingest.models import Record
 
 # --- what users say about themselves ------------------------------------------------------------
 
-# Enterprise types: canonical -> words that name it (longest first when matching).
-ENTERPRISE_TYPES: dict[str, tuple[str, ...]] = {
-    "科技型中小企业": ("科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "科技小微企业", "中小微企业", "小微企业", "中小企业", "初创企业", "创业企业"),
-    "高新技术企业": ("高新技术企业", "高企", "国高企业"),
-    "在孵企业": ("在孵企业", "孵化企业", "入孵企业", "创业团队"),
-    "孵化器": ("孵化器", "众创空间", "孵化载体", "加速器"),
-    "新型研发机构": ("新型研发机构", "研究院", "研发机构"),
-    "科研人员": ("科研人员", "博士", "高层次人才", "科研团队", "创新团队"),
-}
+# Enterprise types (the lexicon's): canonical -> words that name it.
+ENTERPRISE_TYPES: dict[str, tuple[str, ...]] = enterprise_types().surfaces
 ASSETS: dict[str, tuple[str, ...]] = {
     "发明专利": ("发明专利", "专利", "知识产权"),
     "研发投入": ("研发投入", "研发费用", "研发支出"),
@@ -83,14 +77,13 @@ def _find_terms(text: str, vocab: dict[str, tuple[str, ...]]) -> list[str]:
     return found
 
 
-def parse_profile(text: str | None, enterprise_types: Sequence[str] = ()) -> Profile:
+def parse_profile(text: str | None, known_types: Sequence[str] = ()) -> Profile:
     """"科技型中小企业，有发明专利，想贷款" -> types [科技型中小企业], assets [发明专利], needs [贷款]."""
     t = normalize(text or "")
     # "想引进人才/博士" is a need; only what the user *is* counts as a type
-    types = _find_terms(re.sub(r"(?:想|要|需要|缺|引进|招聘|招)[^,，。;；、]{0,8}", "", t), ENTERPRISE_TYPES)
-    for et in enterprise_types:  # what the query analysis already found
-        canon = _find_terms(normalize(et), ENTERPRISE_TYPES)
-        types += [c for c in canon if c not in types]
+    types = enterprise_types().find(re.sub(r"(?:想|要|需要|缺|引进|招聘|招)[^,，。;；、]{0,8}", "", t))
+    for et in known_types:  # what the query analysis already found
+        types += [c for c in enterprise_types().find(normalize(et)) or [et] if c not in types]
     assets = _find_terms(t, ASSETS)
     needs = _find_terms(t, NEEDS)
     # "有发明专利" is an asset, not a need to patent; "人才" said as a type is not also a need
@@ -135,15 +128,12 @@ MEASURE_INFO: dict[str, MeasureInfo] = {
 }
 _FALLBACK_INFO = MeasureInfo("", "")
 
-# Conditions in the text that an enterprise type satisfies.
-_TYPE_CONDITIONS: dict[str, tuple[str, ...]] = {
-    "科技型中小企业": ("科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "中小微企业", "小微企业", "中小企业", "科技企业"),
-    "高新技术企业": ("高新技术企业", "高企", "科技企业"),
-    "在孵企业": ("在孵企业", "入池企业", "中小微企业", "小微企业", "科技企业"),
-    "孵化器": ("孵化器",),
-    "新型研发机构": ("新型研发机构", "研发机构"),
-    "科研人员": ("高层次人才", "领军人才", "科技人才", "技术人员", "创新团队", "科研团队"),
-}
+
+
+def _satisfies(kind: str, condition: str) -> bool:
+    """Does an applicant of ``kind`` belong to the group a measure names (中小微企业 is open to
+    a 科技型中小企业)?"""
+    return condition in enterprise_types().satisfied_by(kind)
 
 
 @dataclass
@@ -224,17 +214,17 @@ def _score(rec: Record, profile: Profile | None) -> tuple[float, list[str], bool
     matched = False
     if profile is not None and not profile.empty:
         for t in profile.enterprise_types:
-            said = [c for c in conditions if c in _TYPE_CONDITIONS.get(t, ())]
+            said = [c for c in conditions if _satisfies(t, c)]
             if said:
                 score += 3.0
                 matched = True
-                reasons.append(f"你是{t} → {label}面向{'、'.join(said[:2])}")
+                reasons.append(f"{t} → {label}面向{'、'.join(said[:2])}")
             elif t in info.types:
                 score += 2.0
                 matched = True
-                reasons.append(f"你是{t} → {label}适用于{t}")
+                reasons.append(f"{t} → {label}适用于{t}")
         if profile.enterprise_types and info.types and not any(
-            t in info.types or any(c in _TYPE_CONDITIONS.get(t, ()) for c in conditions)
+            t in info.types or any(_satisfies(t, c) for c in conditions)
             for t in profile.enterprise_types
         ):
             if not profile.needs or not set(profile.needs) & set(info.needs):

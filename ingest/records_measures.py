@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.lexicon import enterprise_types
 from ingest.models import Record
 from ingest.records_text import Compact, DocContext, Sentence
 
@@ -67,13 +68,9 @@ _BENEFIT = re.compile(
 )
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?(?:万元|亿元|元|%)")
 
-GROUPS: tuple[str, ...] = (
-    "科技型中小微企业", "科技型小微企业", "科技型中小企业", "科技中小企业", "中小微企业",
-    "小微企业", "中小企业", "高新技术企业", "高企", "入池企业", "在孵企业", "孵化器",
-    "新型研发机构", "研发机构", "高层次人才", "领军人才", "科技人才", "技术人员", "高等学校",
-    "高校", "科研机构", "科研院所", "科技企业", "创新团队", "科研团队", "规上企业", "骨干企业",
-)
-_GROUPS = re.compile("|".join(sorted(GROUPS, key=len, reverse=True)))
+# The groups a measure may address: every enterprise or applicant kind of the lexicon.
+GROUPS: tuple[str, ...] = enterprise_types().all_surfaces
+_GROUPS = re.compile("|".join(map(re.escape, GROUPS)))
 # "对新认定的省、市级新型研发机构给予…", "对进入…载体的中小微企业…": who exactly qualifies.
 _TARGETED = re.compile(r"对((?:新认定|进入|符合|经认定)[^,;。《》]{1,24}?(?:企业|机构|人才|人员|团队))")
 _PLAN_CUE = re.compile(r"力争|争取(?!了)|年内|拟|将|继续|研究设立|制定|推广|探索")

@@ -87,3 +87,60 @@ def national_issuer() -> re.Pattern[str]:
     """Matches the start of a title or issuer naming a national body (国务院, 国家税务总局,
     商务部办公厅 …): such a document is about the whole country unless it names a place."""
     return re.compile("^(?:" + "|".join(_lines("national_issuers.txt")) + ")")
+
+
+# --- enterprise types ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseTypes:
+    """Kinds of enterprise (``enterprise_types.txt``)."""
+
+    surfaces: dict[str, tuple[str, ...]]  # canonical -> surface forms
+    broader: dict[str, tuple[str, ...]]  # kind -> the broader kinds it belongs to
+
+    @property
+    def all_surfaces(self) -> tuple[str, ...]:
+        """Every surface form, longest first (for matching)."""
+        return tuple(sorted({s for forms in self.surfaces.values() for s in forms}, key=len, reverse=True))
+
+    def canonical(self, surface: str) -> str | None:
+        for name, forms in self.surfaces.items():
+            if surface in forms:
+                return name
+        return None
+
+    def find(self, text: str) -> list[str]:
+        """Canonical kinds named in ``text``, in order of first mention, each surface read once
+        at its longest (科技型中小企业 is not also 中小企业)."""
+        hits: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
+        for surface in self.all_surfaces:
+            for m in re.finditer(re.escape(surface), text):
+                a, b = m.span()
+                if all(b <= x or a >= y for x, y in taken):
+                    taken.append((a, b))
+                    hits.append((a, self.canonical(surface) or surface))
+        out: list[str] = []
+        for _, name in sorted(hits):
+            if name not in out:
+                out.append(name)
+        return out
+
+    def satisfied_by(self, kind: str) -> tuple[str, ...]:
+        """Surface forms of ``kind`` and of every broader kind: the groups a measure may name
+        that an applicant of this kind belongs to."""
+        kinds = [kind, *self.broader.get(kind, ())]
+        return tuple(s for k in kinds for s in self.surfaces.get(k, ()))
+
+
+@lru_cache(maxsize=1)
+def enterprise_types() -> EnterpriseTypes:
+    surfaces: dict[str, tuple[str, ...]] = {}
+    broader: dict[str, tuple[str, ...]] = {}
+    for row in _rows("enterprise_types.txt"):
+        if row[0] == "@broader":
+            broader[row[1]] = tuple(row[2].split())
+        else:
+            surfaces[row[0]] = tuple(row[1].split())
+    return EnterpriseTypes(surfaces, broader)

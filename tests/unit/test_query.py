@@ -37,7 +37,8 @@ def test_year_forms() -> None:
 
 def test_enterprise_types() -> None:
     assert find_enterprise_types("我是中山的科技型中小企业，也是高企") == ["科技型中小企业", "高新技术企业"]
-    assert find_enterprise_types("小微企业有什么补贴") == ["小微企业"]
+    assert find_enterprise_types("小微企业有什么补贴") == ["中小企业"]  # the lexicon's kind for 小微企业
+    assert find_enterprise_types("中小企业有什么补贴") == ["中小企业"]  # not 科技型中小企业
 
 
 @pytest.mark.parametrize(

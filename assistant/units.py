@@ -1,0 +1,140 @@
+"""Answer units: the verbatim pieces of a passage an answer can quote, and what each one is.
+
+A passage is cut into sentences (``assistant.sentences``), and further where a document whose
+line breaks were lost runs one piece into the next: before a heading marker or a question/answer
+marker (问： 答：) after a gap, before a news dateline (新华社北京2月1日电), and after the document's
+own title at its very start. Each unit is then one of
+
+- ``title``: the document's title where the text repeats it;
+- ``heading``: a numbered heading (一、… （二）… 3. … 第五条) short enough to be a title only
+  (``一、加强对教师群体的疫情防控工作。`` names a topic, states nothing);
+- ``question``: a question in the text (问：… / a sentence ending in ？) of a Q&A document;
+- ``lead``: a sentence that introduces what follows (具体措施如下： / 对办事人员要求：);
+- ``content``: everything else.
+
+Titles, headings, questions and leads are *pointers*: when one matches the question, the answer
+is the content that follows it (:func:`following`), never the pointer alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.sentences import split_sentences
+from common.textnorm import normalize
+from ingest.headings import match_heading
+
+POINTERS = ("title", "heading", "question", "lead")
+
+# Where a lost line break is seen: a gap, then a heading marker, a Q&A marker or a dateline.
+_GAP_BEFORE = re.compile(
+    r"(?<=\S)[ \t\u3000\xa0]+(?=(?:问[:：]|答[:：]|新华社[\u4e00-\u9fff]{2,6}\d{1,2}月\d{1,2}日电)|"
+    r"[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?![\d.．%]))"
+)
+_QA = re.compile(r"(?<=[。！？!?；;])\s*(?=[问答][:：])")
+_HEADING_MAX_CHARS = 30  # a heading unit longer than this states something: content
+_LEAD_END = re.compile(r"[：:]\s*[”’」』）)]*$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A verbatim stretch of a passage: ``passage_text[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # title / heading / question / lead / content
+    heading_kind: str = ""  # the marker family it opens with (cn, cn_paren, num_dot ...), if any
+
+    @property
+    def pointer(self) -> bool:
+        return self.kind in POINTERS
+
+
+def split_units(text: str, title: str | None = None) -> list[Unit]:
+    """The answer units of a passage, in order (see the module docstring).
+
+    ``title``: the document's stated title; where the passage starts with it, it is its own unit.
+    """
+    cuts = {0, len(text)}
+    if title:
+        end = _prefix_end(text, title)
+        if end:
+            cuts.add(end)
+    for rx in (_GAP_BEFORE, _QA):
+        cuts.update(m.end() for m in rx.finditer(text))
+    pieces: list[tuple[int, int]] = []
+    bounds = sorted(cuts)
+    for a, b in zip(bounds, bounds[1:]):
+        for s in split_sentences(text[a:b]):
+            pieces.append((a + s.start, a + s.end))
+    out: list[Unit] = []
+    title_end = _prefix_end(text, title) if title else 0
+    for a, b in pieces:
+        piece = text[a:b]
+        out.extend(_classify(piece, a, b, is_title=title_end > 0 and b <= title_end))
+    return out
+
+
+def _prefix_end(text: str, title: str) -> int:
+    """End offset in ``text`` of ``title`` when the text starts with it (whitespace ignored)."""
+    want = normalize(title)
+    if len(want) < 4:
+        return 0
+    got = ""
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            got += normalize(ch)
+        if len(got) >= len(want):
+            return i + 1 if got == want else 0
+    return 0
+
+
+def _classify(piece: str, start: int, end: int, *, is_title: bool) -> list[Unit]:
+    if is_title:
+        return [Unit(piece, start, end, "title")]
+    body = piece.strip()
+    heading = match_heading(body)
+    marker_kind = heading.kind if heading is not None else ""
+    if body.startswith(("问：", "问:")) or body.rstrip("”’」』）)").endswith(("？", "?")):
+        return [Unit(piece, start, end, "question", marker_kind)]
+    if heading is not None:
+        rest = body[body.find(heading.marker) + len(heading.marker):]
+        title = re.sub(r"[。.；;：:\s]+$", "", rest)
+        # 一、加强组织领导。 names a topic; （二）延期缴纳社保，最长6个月。 states something
+        if len(title) <= _HEADING_MAX_CHARS and not re.search(r"[，,、；;]|\d", title):
+            return [Unit(piece, start, end, "heading", marker_kind)]
+    if _LEAD_END.search(body):
+        return [Unit(piece, start, end, "lead", marker_kind)]
+    return [Unit(piece, start, end, "content", marker_kind)]
+
+
+def following(units: list[Unit], i: int, budget: int) -> list[int]:
+    """Indexes of the content after pointer ``units[i]``, up to ``budget`` characters.
+
+    Under a heading: its items, down to the next heading of the same marker family (or of one
+    used above it); after a question: its answer, down to the next question; after a title or a
+    lead: what follows, down to the next pointer of any kind. At least one unit is given when
+    there is one, even over the budget.
+    """
+    head = units[i]
+    seen_kinds = [u.heading_kind for u in units[:i] if u.heading_kind]
+    stop_kinds = {head.heading_kind, *seen_kinds} if head.heading_kind else set()
+    out: list[int] = []
+    used = 0
+    for j in range(i + 1, len(units)):
+        u = units[j]
+        if u.kind == "title":
+            break
+        if u.heading_kind and u.heading_kind in stop_kinds:
+            break  # the next item of the same list, or a section above it
+        if head.kind in ("question",) and u.kind == "question":
+            break
+        if head.kind in ("title", "lead") and u.kind in ("heading", "question", "title") and out:
+            break
+        if out and used + len(u.text) > budget:
+            break
+        out.append(j)
+        used += len(u.text)
+    return out
