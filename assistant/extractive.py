@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
 from assistant.sentences import Sentence
+from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, split_units
 
 NOT_FOUND = "未在已收录的文件中找到"
@@ -67,6 +68,7 @@ class Candidate:
     region_ok: bool
     year_ok: bool
     units: int = 1
+    features: dict[str, float] = field(default_factory=dict)  # what the ranker scored
 
     @property
     def sentence(self) -> Sentence:
@@ -96,31 +98,46 @@ TermWeight = Callable[[str], float]
 
 
 class ExtractiveAnswerer:
-    """Quote the best sentences with citations, or abstain.
+    """Quote the best candidate answers with citations, or abstain.
 
+    Candidates are ranked by the fitted :class:`~assistant.scoring.Ranker` and the answer is
+    given when the fitted :class:`~assistant.scoring.Abstainer` for the store's embedding model
+    says the corpus answers the question (``abstain_threshold`` overrides its threshold).
     ``term_weight`` gives each key term's weight (IDF over the store's chunks, from the
-    pipeline); unit tests may leave it out (every term weighs 1).
+    pipeline) and ``term_absent`` whether no chunk contains it; unit tests may leave them out.
     """
 
     def __init__(
         self,
         *,
         max_sentences: int = 4,
-        abstain_threshold: float = 0.35,
+        abstain_threshold: float | None = None,
         max_quote_chars: int = 320,
         known_regions: Sequence[str] = (),
+        models: AnsweringModels | None = None,
+        embedding_model: str | None = None,
+        extra_gap: float = 2.0,
     ) -> None:
         self.max_sentences = max_sentences
-        self.abstain_threshold = abstain_threshold
+        self.models = models or packaged_models()
+        self.abstainer = self.models.abstainer_for(embedding_model)
+        self.abstain_threshold = self.abstainer.threshold if abstain_threshold is None else abstain_threshold
         self.max_quote_chars = max_quote_chars
         self.known_regions = list(known_regions)
+        self.extra_gap = extra_gap
 
     @classmethod
-    def from_settings(cls, answer_settings: object, known_regions: Sequence[str] = ()) -> "ExtractiveAnswerer":
+    def from_settings(
+        cls, answer_settings: object, known_regions: Sequence[str] = (), *,
+        models: AnsweringModels | None = None, embedding_model: str | None = None,
+    ) -> "ExtractiveAnswerer":
         return cls(
             max_sentences=answer_settings.max_sentences,  # type: ignore[attr-defined]
             abstain_threshold=answer_settings.abstain_threshold,  # type: ignore[attr-defined]
             known_regions=known_regions,
+            models=models,
+            embedding_model=embedding_model,
+            extra_gap=answer_settings.extra_gap,  # type: ignore[attr-defined]
         )
 
     # --- scoring --------------------------------------------------------------------------
@@ -131,95 +148,44 @@ class ExtractiveAnswerer:
         """Every candidate answer of every passage, scored for the question, best first.
 
         Candidates come from the answer units (``assistant/units.py``): a content unit alone, or
-        with the neighbour it needs (who/which: the next unit naming the entity; a figure whose
-        subject the unit before names); and after a pointer (a heading, a question, the title, a
-        lead-in ending in ：) that matches the question, the content that follows it: the items
-        under the heading up to a length budget for a list question, the first unit otherwise.
-        A pointer is never quoted by itself.
+        with the neighbour it needs (a short unit and the next; a figure whose subject the unit
+        before names; who/which: the next unit naming the entity); and after a pointer (a
+        heading, a question, the title, a lead-in ending in ：) the content that follows it: the
+        items under the heading up to a length budget for a list question, the first unit(s)
+        otherwise. A pointer is never quoted by itself. Each is described by
+        :func:`candidate_features` and scored by the fitted ranker.
         """
-        weight = term_weight or (lambda t: 1.0)
-        content = qa.content_terms
-        generic_only = all(t in ASPECT_WORDS for t in qa.key_terms)
-        weights = {t: weight(t) for t in content}
-        all_weights = {t: weight(t) for t in qa.key_terms}
-        top = max((p.score for p in passages), default=0.0) or 1.0
-        wanted_regions = set(qa.answer_regions)
-        kind = qa.answer_kind
-        budget = _BUDGET.get(kind, _BUDGET["what"])
-        q_grams = _bigrams(qa.text)
+        ctx = _Context.of(qa, passages, term_weight)
         out: list[Candidate] = []
         for pi, p in enumerate(passages):
-            region_ok = not wanted_regions or bool(wanted_regions & _regions_of(p))
-            rank_prior = max(0.0, p.score / top) if top > 0 else 0.0
             units = split_units(p.text, title=p.title if p.start == 0 and title_stated(p) else None)
             for i, u in enumerate(units):
                 if len(_content_chars(u.text)) < 4:
                     continue  # a bare heading number or a stray fragment
-                for span in _spans(units, i, kind, budget):
+                for span in _spans(units, i, qa.answer_kind, ctx.budget):
                     first, last = units[span[0]], units[span[-1]]
                     text = p.text[first.start : last.end]
-                    cov_anchor = coverage(u.text, weights)
-                    cov_quote = coverage(text, weights) if span != [i] else cov_anchor
-                    cov = max(cov_anchor, cov_quote)
-                    cov_all = max(coverage(u.text, all_weights), coverage(text, all_weights))
-                    year_in_sent, year_ok = year_status(text if span == [i] else u.text + text, p, qa.wanted_years)
-                    if qa.doc_years and p.year not in qa.doc_years:
-                        year_ok = False  # "2019年报告里…": another year's report
-                    elif qa.doc_years:
-                        year_ok = year_ok or not qa.wanted_years
-                    score = 0.55 * cov + 0.10 * cov_all + 0.15 * rank_prior
-                    score += _kind_fit(kind, qa, text, u, len(span))
-                    if qa.intent == "target" and _TARGET_CUE.search(text):
-                        score += 0.08
-                    if qa.intent in ("cross", "target") and not qa.asks_quantity and has_figure(text):
-                        score += 0.05  # comparisons and targets are about figures
-                    if qa.intent == "subsidy" and _SUBSIDY_CUE.search(text):
-                        score += 0.08
-                    if qa.wanted_years:
-                        score += 0.08 if year_in_sent else (0.0 if year_ok else -0.10)
-                    if wanted_regions and not region_ok:
-                        score -= 0.15
-                    if generic_only:  # "阳江2016年的目标是什么": nothing but region/year/aspect
-                        cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
-                        cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
-                        score += 0.3 * cov
-                    if _novelty(text, q_grams) < 0.35:
-                        score -= 0.15  # it restates the question instead of answering it
-                    if len(text) > budget:
-                        score -= 0.05
-                    out.append(Candidate(pi, u, first.start, last.end, text, score, cov, region_ok, year_ok, len(span)))
+                    f = candidate_features(ctx, pi, p, u, text, len(span), i == 0)
+                    out.append(
+                        Candidate(
+                            pi, u, first.start, last.end, text, self.models.ranker.score(f),
+                            f["coverage"], bool(f["region_ok"]), bool(f["year_ok"]), len(span), f,
+                        )
+                    )
         # Candidates about the region and year asked come first: a better-scoring one about
         # another place or year is never the answer while one about the right ones exists.
         out.sort(key=lambda x: (not (x.region_ok and x.year_ok and x.coverage > 0), -x.score, x.passage, x.start))
         return out
 
     def evidence_score(
-        self, qa: QueryAnalysis, best: ScoredSentence | None, passages: Sequence[Passage]
+        self, qa: QueryAnalysis, best: Candidate | None, passages: Sequence[Passage],
+        scored: Sequence[Candidate] = (), term_absent: Callable[[str], bool] | None = None,
     ) -> float:
-        """How well the best sentence answers the question, in [0, 1]; compared with the
-        abstain threshold."""
+        """The abstainer's probability that the corpus answers the question, from the best
+        candidate (see :func:`question_features`); compared with the abstain threshold."""
         if best is None:
             return 0.0
-        p = passages[best.passage]
-        dense = float(p.scores.get("dense", 0.0))
-        if not dense:
-            # Found by BM25 only: no cosine was computed. It ranked below every dense
-            # candidate, so the lowest one retrieved is a fair stand-in.
-            known = [float(x.scores["dense"]) for x in passages if x.scores.get("dense")]
-            dense = min(known) if known else 0.0
-        # e5 cosine similarities of related Chinese texts sit in ~0.75-0.90: map that band to
-        # [0, 1] so it can add a little where term coverage is borderline.
-        dense_part = min(1.0, max(0.0, (dense - 0.75) / 0.15)) if dense else 0.0
-        ev = 0.8 * best.coverage + 0.2 * dense_part
-        if qa.asks_quantity and not has_figure(best.text):
-            ev *= 0.4  # asked for a figure; the best evidence gives none
-        elif not states_unit(best.text, qa.asks_unit):
-            ev *= 0.4  # asked for an amount or a share; the best evidence gives another figure
-        if not best.region_ok:
-            ev *= 0.4
-        if not best.year_ok:
-            ev *= 0.4
-        return max(0.0, min(1.0, ev))
+        return self.abstainer.probability(question_features(qa, best, scored, passages, term_absent))
 
     # --- the answer -----------------------------------------------------------------------
 
@@ -228,6 +194,7 @@ class ExtractiveAnswerer:
         qa: QueryAnalysis,
         passages: Sequence[Passage],
         term_weight: TermWeight | None = None,
+        term_absent: Callable[[str], bool] | None = None,
     ) -> Draft:
         passages = list(passages)
         if qa.language == "none":
@@ -249,12 +216,16 @@ class ExtractiveAnswerer:
 
         scored = self.score_sentences(qa, passages, term_weight)
         best = scored[0] if scored else None
-        ev = self.evidence_score(qa, best, passages)
+        ev = self.evidence_score(qa, best, passages, scored, term_absent)
         if best is None or ev < self.abstain_threshold:
-            draft = self.abstain(qa, passages, "检索到的段落与问题不够相关。")
+            reason = "检索到的段落与问题不够相关。"
+            if qa.region_absent:
+                names = "、".join(qa.region_mentions.get(r, r) for r in qa.uncovered_regions)
+                reason = f"已收录的文件中没有关于{names}的文件，检索到的段落说的是别的地方。"
+            draft = self.abstain(qa, passages, reason)
             draft.evidence = ev
             return draft
-        chosen = self.select(qa, scored, passages)
+        chosen = [trim_restatement(c, qa, passages[c.passage].text) for c in self.select(qa, scored, passages)]
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -272,7 +243,9 @@ class ExtractiveAnswerer:
         best = scored[0]
         cap = max(self.max_quote_chars, len(best.text)) if qa.intent == "cross" else _BUDGET.get(qa.answer_kind, _BUDGET["what"])
         limit = self.max_sentences + (2 if qa.intent == "subsidy" and qa.asks_list else 0)
-        ratio = 0.6 if qa.intent in ("subsidy", "cross") else 0.8
+        # Another quote joins when the ranker believes it nearly as much: its softmax share at
+        # least exp(-gap) of the best's (scores are logits).
+        gap = self.extra_gap * (1.5 if qa.intent in ("subsidy", "cross") else 1.0)
         chosen: list[Candidate] = [best]
         chars = len(best.text)
 
@@ -303,7 +276,7 @@ class ExtractiveAnswerer:
                         take(c, self.max_quote_chars + 200)
                         break
         for c in scored[1:]:
-            if c.score < ratio * best.score or c.coverage <= 0:
+            if c.score < best.score - gap or c.coverage <= 0:
                 break
             if not (c.region_ok and c.year_ok):
                 continue  # never pad an answer with another place or year
@@ -444,6 +417,7 @@ def _year_mentioned(qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
 _BUDGET = {"figure": 180, "who": 160, "when": 140, "what": 200, "list": 280}
 # After a pointer, a question asking for one thing gets the first unit(s) up to this.
 _FIRST_BUDGET = 120
+_SHORT_UNIT = 40
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff]{2,16}(?:有限公司|股份公司|公司|集团|医院|银行|大学|学院|研究院|研究所|协会|商会)"
     r"|(?:局长|市长|书记|主任|县长|区长|省长|部长|处长|院长|董事长|总经理)[\u4e00-\u9fff]{2,3}"
@@ -462,29 +436,14 @@ def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]
         return [idx] if idx else []
     spans = [[i]]
     nxt = i + 1 if i + 1 < len(units) and units[i + 1].kind == "content" else None
-    if nxt is not None and kind in ("list", "what"):
-        spans.append([i, nxt])
+    if nxt is not None and (kind in ("list", "what") or kind == "figure" and not has_figure(units[nxt].text)) \
+            and len(u.text) < _SHORT_UNIT:
+        spans.append([i, nxt])  # a short unit is often half of what answers
     if nxt is not None and kind == "who" and not _ENTITY.search(u.text) and _ENTITY.search(units[nxt].text):
         spans.append([i, nxt])
     if kind == "figure" and i > 0 and units[i - 1].kind == "content" and has_figure(u.text):
         spans.append([i - 1, i])  # the sentence before may name what the figure counts
     return spans
-
-
-def _kind_fit(kind: str, qa: QueryAnalysis, text: str, anchor: Unit, n_units: int) -> float:
-    """How well a quote fits the kind of answer asked for."""
-    if kind == "figure" or qa.asks_quantity:
-        fit = 0.10 if has_figure(text) else -0.10
-        if qa.asks_unit and states_unit(text, qa.asks_unit):
-            fit += 0.05  # the kind of figure asked for (万元, 50%)
-        return fit
-    if kind == "who":
-        return 0.08 if _ENTITY.search(text) else -0.05
-    if kind == "when":
-        return 0.08 if _DATE_CUE.search(text) else -0.05
-    if kind == "list":
-        return 0.06 if anchor.pointer or n_units > 1 else 0.0
-    return 0.0
 
 
 def _bigrams(text: str) -> set[str]:
@@ -506,12 +465,185 @@ def _tidy_quote(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _about_wanted(p: Passage, qa: QueryAnalysis) -> bool:
+    """Is the passage's document about a region the question asks for: the region itself, a
+    place in it, or the unit above it that governs it when no document is about the region (a
+    document *about* 江西省, not one about another city of 江西)."""
+    if set(qa.wanted_regions) & _regions_of(p):
+        return True
+    return any(p.region == above for r, above in qa.governing_regions.items() if r in qa.wanted_regions)
+
+
 def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
     """"No 南昌市 document; this is 江西省's, which governs it" when the answer comes from the
     unit above a region no document is about."""
     notes = []
     for region, above in qa.governing_regions.items():
-        if region in qa.wanted_regions and any(above in _regions_of(p) for p in used):
+        if region in qa.wanted_regions and any(p.region == above for p in used):
             asked = qa.region_mentions.get(region, region)
             notes.append(f"已收录的文件中没有关于{asked}的文件；以下依据{above}的文件（适用于{asked}）。")
     return "".join(notes) + ("\n" if notes else "")
+
+
+_CLAUSE = re.compile(r"[，,；;：:]")
+_MIN_KEPT_CHARS = 8
+
+
+def trim_restatement(c: Candidate, qa: QueryAnalysis, passage_text: str) -> Candidate:
+    """The quote without its opening clauses that only restate the question.
+
+    "此次调拨的物资主要用于群众转移安置…" answers "物资用于什么方面" from 群众转移安置 on; the
+    clause that repeats the question's words adds length, not information. A leading clause is
+    dropped when most of its character bigrams are the question's and it has no number (a
+    figure, a year, a deadline: 至2017年底 is part of the answer); the
+    quote stays a verbatim stretch of the passage (a suffix of it), at least one clause long.
+    """
+    if qa.answer_kind in ("list",) or c.units > 1:
+        return c
+    q_grams = _bigrams(qa.text)
+    start = c.start
+    while True:
+        m = _CLAUSE.search(passage_text, start, c.end)
+        if m is None:
+            break
+        clause = passage_text[start : m.start()]
+        rest = passage_text[m.end() : c.end].strip()
+        if re.search(r"\d", clause) or len(_content_chars(rest)) < _MIN_KEPT_CHARS or _novelty(clause, q_grams) >= 0.5:
+            break
+        start = m.end()
+    if start == c.start:
+        return c
+    while start < c.end and passage_text[start].isspace():
+        start += 1
+    return replace(c, start=start, text=passage_text[start : c.end])
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every candidate of one question is measured against."""
+
+    qa: QueryAnalysis
+    weights: dict[str, float]  # content terms
+    all_weights: dict[str, float]  # every key term
+    generic_only: bool  # the question names nothing but region / year / aspect words
+    top: float  # best passage score
+    q_grams: set[str]
+    budget: int
+
+    @classmethod
+    def of(cls, qa: QueryAnalysis, passages: Sequence[Passage], term_weight: TermWeight | None) -> "_Context":
+        weight = term_weight or (lambda t: 1.0)
+        return cls(
+            qa=qa,
+            weights={t: weight(t) for t in qa.content_terms},
+            all_weights={t: weight(t) for t in qa.key_terms},
+            generic_only=all(t in ASPECT_WORDS for t in qa.key_terms),
+            top=max((p.score for p in passages), default=0.0) or 1.0,
+            q_grams=_bigrams(qa.text),
+            budget=_BUDGET.get(qa.answer_kind, _BUDGET["what"]),
+        )
+
+
+# The features of a candidate answer, in the order the ranker reports them.
+RANKER_FEATURES = (
+    "coverage", "coverage_all", "anchor_coverage", "passage_score", "dense_rel", "lexical_rel",
+    "inv_rank", "figure_match", "figure_miss", "unit_match", "unit_miss", "entity_match",
+    "date_match", "pointer", "pointer_list", "units", "length", "novelty", "restates",
+    "region_ok", "year_ok", "year_named", "target_cue", "subsidy_cue", "first_unit", "after_title",
+    "opens_heading",
+)
+
+
+def candidate_features(
+    ctx: _Context, pi: int, p: Passage, anchor: Unit, text: str, n_units: int, first_unit: bool
+) -> dict[str, float]:
+    """What the ranker knows about one candidate (all in [0, 1] or counts)."""
+    qa = ctx.qa
+    single = n_units == 1 and not anchor.pointer
+    cov_anchor = coverage(anchor.text, ctx.weights)
+    cov_quote = cov_anchor if single else coverage(text, ctx.weights)
+    cov = max(cov_anchor, cov_quote)
+    cov_all = max(coverage(anchor.text, ctx.all_weights), coverage(text, ctx.all_weights))
+    wanted = set(qa.wanted_regions)
+    region_ok = not wanted or _about_wanted(p, qa)
+    year_named, year_ok = year_status(text if single else anchor.text + text, p, qa.wanted_years)
+    if qa.doc_years and p.year not in qa.doc_years:
+        year_ok = False  # "2019年报告里…": another year's report
+    elif qa.doc_years:
+        year_ok = year_ok or not qa.wanted_years
+    if ctx.generic_only:  # "阳江2016年的目标是什么": nothing but region/year/aspect
+        cue = _TARGET_CUE.search(text) or _SUBSIDY_CUE.search(text)
+        cov = max(cov, (0.5 if region_ok and year_ok else 0.2) + (0.2 if cue else 0.0))
+    figure = has_figure(text)
+    kind = qa.answer_kind
+    novelty = _novelty(text, ctx.q_grams)
+    return {
+        "coverage": cov,
+        "coverage_all": cov_all,
+        "anchor_coverage": cov_anchor,
+        "passage_score": max(0.0, p.score / ctx.top) if ctx.top > 0 else 0.0,
+        "dense_rel": float(p.scores.get("dense_norm", 0.0)),
+        "lexical_rel": float(p.scores.get("lexical_norm", 0.0)),
+        "inv_rank": 1.0 / (pi + 1),
+        "figure_match": float(qa.asks_quantity and figure),
+        "figure_miss": float(qa.asks_quantity and not figure),
+        "unit_match": float(bool(qa.asks_unit) and states_unit(text, qa.asks_unit)),
+        "unit_miss": float(bool(qa.asks_unit) and not states_unit(text, qa.asks_unit)),
+        "entity_match": float(kind == "who" and bool(_ENTITY.search(text))),
+        "date_match": float(kind == "when" and bool(_DATE_CUE.search(text))),
+        "pointer": float(anchor.pointer),
+        "pointer_list": float(anchor.pointer and kind == "list"),
+        "units": float(n_units),
+        "length": min(1.0, len(text) / 300.0),
+        "novelty": novelty,
+        "restates": float(novelty < 0.35),
+        "region_ok": float(region_ok),
+        "year_ok": float(year_ok),
+        "year_named": float(bool(qa.wanted_years) and year_named),
+        "target_cue": float(qa.intent == "target" and bool(_TARGET_CUE.search(text))),
+        "subsidy_cue": float(qa.intent == "subsidy" and bool(_SUBSIDY_CUE.search(text))),
+        "first_unit": float(first_unit and p.start == 0),
+        "after_title": float(anchor.kind == "title"),
+        "opens_heading": float(bool(_HEADING.match(text.lstrip()))),
+    }
+
+
+# The features the abstainer reads, besides those of the best candidate; "dense" (the raw
+# cosine of the best candidate's passage) only where fitted for the embedding model.
+ABSTAINER_FEATURES = (
+    "coverage", "coverage_all", "novelty", "figure_miss", "unit_miss", "region_ok", "year_ok",
+    "region_absent", "year_uncovered", "absent_terms", "best_score", "margin", "dense",
+)
+
+
+def question_features(
+    qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
+    term_absent: Callable[[str], bool] | None = None,
+) -> dict[str, float]:
+    """What the abstainer knows about a question and its best candidate."""
+    f = best.features
+    second = next((c.score for c in scored if c.passage != best.passage or not c.overlaps(best)), None) if scored else None
+    terms = qa.content_terms
+    absent = sum(1 for t in terms if term_absent and term_absent(t)) / len(terms) if terms else 0.0
+    p = passages[best.passage]
+    dense = float(p.scores.get("dense", 0.0))
+    if not dense:
+        # Found by BM25 only: no cosine was computed. It ranked below every dense candidate,
+        # so the lowest one retrieved is a fair stand-in.
+        known = [float(x.scores["dense"]) for x in passages if x.scores.get("dense")]
+        dense = min(known) if known else 0.0
+    return {
+        "coverage": f.get("coverage", best.coverage),
+        "coverage_all": f.get("coverage_all", 0.0),
+        "novelty": f.get("novelty", 1.0),
+        "figure_miss": f.get("figure_miss", 0.0),
+        "unit_miss": f.get("unit_miss", 0.0),
+        "region_ok": float(best.region_ok),
+        "year_ok": float(best.year_ok),
+        "region_absent": float(qa.region_absent),
+        "year_uncovered": float(bool(qa.years) and set(qa.uncovered_years) >= set(qa.years)),
+        "absent_terms": absent,
+        "best_score": best.score,
+        "margin": best.score - second if second is not None else 0.0,
+        "dense": dense,
+    }

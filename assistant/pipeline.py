@@ -34,6 +34,7 @@ from assistant.llm import LLMAnswerer
 from assistant.models import Answer, Citation, Passage
 from assistant.query import CorpusCoverage, QueryAnalysis, analyze, clean_question, term_weights
 from assistant.retrieval import PolicyRetriever, passage_from_document
+from assistant.scoring import load_models
 from assistant.verify import cited_ids
 from common.errors import QuestionError
 from vectorstore.hybrid import HybridSearcher, make_reranker
@@ -101,6 +102,8 @@ class QAService:
         if llm is not None or settings.llm.base_url:
             self.llm = LLMAnswerer.from_settings(settings.llm, chat_model=llm)
         self._coverage: tuple[str, CorpusCoverage] | None = None
+        # the fitted candidate ranker and abstainers: the store's own, else the packaged ones
+        self.models = load_models(getattr(store, "home", None))
         self._lock = threading.Lock()
         self.chain: Runnable = (
             RunnableLambda(self._step_analyze, name="analyze")
@@ -258,9 +261,14 @@ class QAService:
         qa = req.analysis
         assert qa is not None
         answerer = ExtractiveAnswerer.from_settings(
-            self.settings.answer, known_regions=sorted(self.coverage(req.generation).doc_regions)
+            self.settings.answer, known_regions=sorted(self.coverage(req.generation).doc_regions),
+            models=self.models, embedding_model=getattr(self.store, "embedding_model", None),
         )
-        return answerer.answer(qa, req.passages, term_weight=self._term_weight(qa, req.generation))
+        catalog = self.searcher.catalog(req.generation)
+        return answerer.answer(
+            qa, req.passages, term_weight=self._term_weight(qa, req.generation),
+            term_absent=lambda t: catalog.doc_freq(t) == 0,
+        )
 
     def _term_weight(self, qa: QueryAnalysis, generation: str | None = None):
         catalog = self.searcher.catalog(generation)

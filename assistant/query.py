@@ -65,9 +65,6 @@ _QUANTITY = re.compile(
 # The kind of figure a question asks for, when it names one: an amount of money (多少万元,
 # 多少钱, 总投资多少亿元) or a share (比例, 占比, 百分之几). Evidence must state a figure of that
 # kind: "新认定高新技术企业6家" does not answer "每家奖励多少万元".
-_ASKS_MONEY = re.compile(
-    r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模|多少(?:奖金|资金|经费)"
-)
 # What kind of answer a question wants, besides a figure (asks_quantity): who/which entity, a
 # time, a list of measures or requirements (the items under a heading), or a description.
 _ASKS_WHO = re.compile(
@@ -95,26 +92,47 @@ def answer_kind(text: str, asks_quantity: bool) -> str:
     return "what"
 
 
-_ASKS_SHARE = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅")
-_STATES_MONEY = re.compile(r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元")
-_STATES_SHARE = re.compile(r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之")
+# The kind of value a question asks for, when it names one, and how a text states a value of
+# that kind. Evidence must state one: "新认定高新技术企业6家" does not answer "每家奖励多少万元",
+# "上午9点" answers "几点到几点" and "工作日" does not. Checked in this order.
+_MONEY = r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元"
+_SHARE = r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之|个百分点"
+_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("money",
+     r"多少(?:万|亿|千)?元|多少钱|几(?:万|亿|千)元|金额|投资(?:额|规模)|资金规模|多少(?:奖金|资金|经费)",
+     _MONEY),
+    ("share", r"比例|比重|占比|百分之|百分比|几成|增幅|费率", _SHARE),
+    # 补贴标准是多少 / 费用能补多少: an amount or a share
+    ("amount", r"(?:补贴|补助|奖励|资助|资金|费用|经费|工资|价格|收费|额度|标准)[^，,。？?]{0,8}?(?:是|为|有|能补|补)?多少",
+     f"{_MONEY}|{_SHARE}"),
+    ("clock", r"几点|时间段|(?:办公|服务|开放|营业|接待|办理|工作)时间",
+     r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)|上午|下午|早上|晚上|全天|24小时"),
+    ("duration", r"多久|多长时间|几年|几个月|多少天|几天|期限|年限",
+     r"\d+(?:\.\d+)?\s*(?:个)?(?:年|月|日|天|周|小时|工作日)|[一二三四五六七八九十两半]+(?:个)?(?:年|月|天|周|小时)"),
+    ("phone", r"电话|热线|号码", r"\d{5,}|\d{3,4}\s*-\s*\d{7,8}"),
+    ("count", r"多少(?:名|人|家|个|项|所|户|件|例|位|辆|台|套|张|次|床)|几(?:名|家|项|所|户|件|例|位)",
+     r"\d+(?:\.\d+)?\s*(?:万|千|百)?(?:多|余)?(?:名|人|家|个|项|所|户|件|例|位|辆|台|套|张|次|床)|"
+     r"[一二三四五六七八九十百千万两]+(?:名|人|家|个|项|所|户|件|例|位)"),
+    ("year", r"哪一年|哪年|什么年份", r"(?:19|20)\d\d\s*年"),
+    ("date", r"哪一?天|几月几日|日期|何时|什么时候",
+     r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|月底|月初|月中|年底|之日起|即日起"),
+)
+_ASKED = tuple((name, re.compile(asked)) for name, asked, _ in _UNITS)
+_STATED = {name: re.compile(stated) for name, _, stated in _UNITS}
 
 
 def states_unit(text: str, unit: str | None) -> bool:
-    """Does ``text`` state a figure of the kind asked for (see :func:`asked_unit`)?"""
-    if unit == "money":
-        return bool(_STATES_MONEY.search(text))
-    if unit == "share":
-        return bool(_STATES_SHARE.search(text))
-    return True
+    """Does ``text`` state a value of the kind asked for (see :func:`asked_unit`)?"""
+    rx = _STATED.get(unit or "")
+    return True if rx is None else bool(rx.search(text))
 
 
 def asked_unit(text: str) -> str | None:
-    """"money", "share" or None: the kind of figure the question names."""
-    if _ASKS_MONEY.search(text):
-        return "money"
-    if _ASKS_SHARE.search(text):
-        return "share"
+    """The kind of value the question names (money, share, clock, duration, phone, count, year,
+    date) or None."""
+    for name, rx in _ASKED:
+        if rx.search(text):
+            return name
     return None
 
 
@@ -256,7 +274,7 @@ class QueryAnalysis:
     enterprise_types: list[str] = field(default_factory=list)
     intent: str = "other"
     asks_quantity: bool = False
-    asks_unit: str | None = None  # "money" / "share" when the question names one
+    asks_unit: str | None = None  # money / share / clock / duration / phone / count / year / date
     asks_list: bool = False
     answer_kind: str = "what"  # figure / who / when / list / what (see answer_kind())
     key_terms: list[str] = field(default_factory=list)
@@ -325,9 +343,10 @@ class QueryAnalysis:
 
     @property
     def answer_regions(self) -> list[str]:
-        """The regions an answer may come from: those asked, and the units above them that
+        """The regions an answer may come from: those asked (also one no document is known to
+        be about: then nothing fits, and the evidence says so), and the units above them that
         govern them when no document is about the region itself."""
-        out = [r for r in self.wanted_regions if r not in self.uncovered_regions]
+        out = list(self.wanted_regions)
         out += [g for r, g in self.governing_regions.items() if r in self.wanted_regions and g not in out]
         return out
 
@@ -346,7 +365,9 @@ class QueryAnalysis:
         for r in self.regions:
             if _region_covered(r, coverage):
                 continue
-            above = coverage.governing(r)
+            # A province's or city's policy applies to the places in it; its figures do not
+            # count a city's enterprises, so a figure question does not look upwards.
+            above = None if self.asks_quantity else coverage.governing(r)
             if above:
                 self.governing_regions[r] = above
             else:
@@ -461,7 +482,9 @@ def analyze(
     qa.relative_years = sorted(set(_RELATIVE_YEAR.findall(text)), key=text.index)
     qa.enterprise_types = find_enterprise_types(text)
     qa.asks_quantity = bool(_QUANTITY.search(text.lower()))
-    qa.asks_unit = asked_unit(text) if qa.asks_quantity else None
+    qa.asks_unit = asked_unit(text)
+    if qa.asks_unit == "share" and not qa.asks_quantity:
+        qa.asks_unit = None  # "占GDP比重有什么要求" asks for a requirement, not a share
     qa.asks_list = bool(_LISTING.search(text.lower()))
     qa.answer_kind = answer_kind(text, qa.asks_quantity)
     qa.intent = classify_intent(text, qa)

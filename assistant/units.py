@@ -33,6 +33,9 @@ _GAP_BEFORE = re.compile(
     r"[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?![\d.．%]))"
 )
 _QA = re.compile(r"(?<=[。！？!?；;])\s*(?=[问答][:：])")
+# In a passage without line breaks (a document whose breaks were lost) any gap between two
+# Chinese characters or punctuation marks is such a break: "保生产 保运行 我省9家口罩…".
+_ANY_GAP = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f])")
 _HEADING_MAX_CHARS = 30  # a heading unit longer than this states something: content
 _LEAD_END = re.compile(r"[：:]\s*[”’」』）)]*$")
 
@@ -62,7 +65,7 @@ def split_units(text: str, title: str | None = None) -> list[Unit]:
         end = _prefix_end(text, title)
         if end:
             cuts.add(end)
-    for rx in (_GAP_BEFORE, _QA):
+    for rx in (_GAP_BEFORE, _QA) if "\n" in text else (_GAP_BEFORE, _QA, _ANY_GAP):
         cuts.update(m.end() for m in rx.finditer(text))
     pieces: list[tuple[int, int]] = []
     bounds = sorted(cuts)
@@ -74,6 +77,13 @@ def split_units(text: str, title: str | None = None) -> list[Unit]:
     for a, b in pieces:
         piece = text[a:b]
         out.extend(_classify(piece, a, b, is_title=title_end > 0 and b <= title_end))
+    # A question points at an answer only in a Q&A text (问：… 答：…, numbered questions); a
+    # rhetorical question in a news story is content.
+    for i, u in enumerate(out):
+        if u.kind == "question" and not u.text.lstrip().startswith(("问：", "问:")) and not u.heading_kind:
+            nxt = out[i + 1].text.lstrip() if i + 1 < len(out) else ""
+            if not nxt.startswith(("答：", "答:")):
+                out[i] = Unit(u.text, u.start, u.end, "content", u.heading_kind)
     return out
 
 

@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             home = ensure_store(corpus, settings, args.work, cache)
             run = evaluate(settings, home, questions, cache)
             m = run.main.metrics
-            results.append({"settings": {**fixed, **combo}, "set": name, "metrics": m})
+            results.append({"settings": {**fixed, **combo}, "set": name, "metrics": m,
+                            "questions": [r.to_json() for r in run.main.results]})
             cells = "  ".join(f"{key}={m.get(key) if m.get(key) is not None else '-'}" for key in METRICS)
             print(f"{label:40} {name:12} n={m['questions']:3}  {cells}", flush=True)
             if args.show_failures:

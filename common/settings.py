@@ -115,12 +115,19 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(4, ge=1, description="Most quoted sentences in an extractive answer.")
-    abstain_threshold: float = Field(
-        0.41,
+    extra_gap: float = Field(
+        2.0,
+        ge=0.0,
+        description="A quote besides the best one joins an answer when its ranker score (a logit) "
+        "is at most this far below the best's. Chosen on the dev sets of both corpora.",
+    )
+    abstain_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Evidence score under which the assistant says it did not find an answer. "
-        "Calibrated with `policyqa eval` on answerable and unanswerable questions.",
+        description="Probability (from the fitted abstainer of the store's embedding model) under "
+        "which the assistant says it did not find an answer. Empty: the threshold fitted with it "
+        "(assistant/data/answering.json, benchmarks/fit_answering.py).",
     )
 
 

@@ -1,0 +1,190 @@
+"""Fit the answerer's candidate ranker and abstainers on labelled questions of two corpora, and
+check each fit leave-one-corpus-out (fit on one corpus, measure on the other).
+
+    .venv/bin/python benchmarks/fit_answering.py                   # fit on sample-dev + p20-dev, write
+    .venv/bin/python benchmarks/fit_answering.py --loco-only       # only the leave-one-corpus-out report
+
+Question sets and stores are those of ``benchmarks/sweep.py`` (its ``--work`` folder and vector
+cache, the same chunk settings as ``--set``). Labels:
+
+- ranker: a candidate answer is right when it holds the question's annotated answer: the gold
+  span's first 20 characters (policies2020), or the most expected facts any candidate holds,
+  else an expected evidence string (the sample question sets);
+- abstainer: the question is answerable or not (``answerable`` in the question set).
+
+Writes ``assistant/data/answering.json`` (``--out`` for another place, e.g. a store's own
+``<store>/answering.json`` for another embedding model): the ranker, an abstainer for the
+embedding model in use (with its raw cosine as a feature) and the fallback abstainer without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from sweep import CachedEmbeddings, _apply, ensure_store, question_set  # noqa: E402
+
+FIT_SETS = ("sample-dev", "p20-dev")
+
+
+def _label_candidates(q: Any, cands: list[Any]) -> list[float]:
+    """How right each candidate is, in [0, 1]: with a gold span, its ROUGE-L against the span
+    when it holds the span's start (else 0); else the share of expected facts it holds (or 1
+    when it holds an evidence string and the question lists no facts)."""
+    from assistant.eval.metrics import fact_in, rouge_l_f1, span_start_in
+    from common.textnorm import contains
+
+    if q.gold_answer:
+        return [rouge_l_f1(c.text, q.gold_answer) if span_start_in(c.text, q.gold_answer) else 0.0 for c in cands]
+    if q.expected_facts:
+        return [sum(fact_in(c.text, f) for f in q.expected_facts) / len(q.expected_facts) for c in cands]
+    return [float(any(contains(c.text, e) for e in q.expected_evidence)) for c in cands]
+
+
+def collect(name: str, settings: Any, work: Path, cache: CachedEmbeddings, models: Any) -> list[dict]:
+    """One row per question: its candidates (features, label) and question features."""
+    from assistant.extractive import ExtractiveAnswerer, question_features
+    from assistant.services import Services
+
+    corpus, questions = question_set(name)
+    home = ensure_store(corpus, settings, work, cache)
+    services = Services(settings.model_copy(update={"home": home}))
+    services._parts["embeddings"] = cache
+    qa = services.qa
+    answerer = ExtractiveAnswerer(models=models, embedding_model=services.store.embedding_model)
+    rows = []
+    for q in questions:
+        f = q.filters or {}
+        req = qa._step_retrieve(qa._step_analyze(
+            {"question": q.question, "history": list(q.history) or None, "region": f.get("region"),
+             "year": f.get("year"), "doc": f.get("doc")}
+        ))
+        analysis, passages = req.analysis, req.passages
+        if analysis is None or analysis.language == "none" or not passages:
+            continue
+        weight = qa._term_weight(analysis, req.generation)
+        catalog = qa.searcher.catalog(req.generation)
+        cands = answerer.score_sentences(analysis, passages, weight)
+        labels = _label_candidates(q, cands) if q.answerable else [0.0] * len(cands)
+        best = cands[0] if cands else None
+        qf = question_features(analysis, best, cands, passages, lambda t: catalog.doc_freq(t) == 0) if best else None
+        rows.append({
+            "id": q.id, "corpus": corpus, "answerable": q.answerable,
+            "hard": analysis.region_out_of_corpus or analysis.year_out_of_corpus,
+            "candidates": [(c.features, y) for c, y in zip(cands, labels)], "question": qf,
+        })
+    return rows
+
+
+def top1(ranker: Any, rows: list[dict]) -> float:
+    """Share of answerable questions with a right candidate whose top-ranked candidate is right."""
+    hits = n = 0
+    for r in rows:
+        cands = r["candidates"]
+        if not r["answerable"] or not any(y > 0 for _, y in cands):
+            continue
+        n += 1
+        best = max(cands, key=lambda c: (c[0]["region_ok"] and c[0]["year_ok"] and c[0]["coverage"] > 0, ranker.score(c[0])))
+        hits += best[1] > 0
+    return hits / n if n else 0.0
+
+
+def fit_abstainer(rows: list[dict], names: list[str], model: str) -> Any:
+    from assistant.scoring import Abstainer, fit_logistic
+
+    usable = [r for r in rows if r["question"] is not None and not r["hard"]]
+    lm = fit_logistic([r["question"] for r in usable], [r["answerable"] for r in usable], names,
+                      groups=[r["corpus"] for r in usable])
+    return Abstainer(lm, _best_threshold(lm, usable), model)
+
+
+def _best_threshold(lm: Any, rows: list[dict]) -> float:
+    """The threshold with the best abstention accuracy on the fitting rows, each corpus
+    counting equally (ties: nearest 0.5)."""
+    import math
+
+    probs = [1 / (1 + math.exp(-lm.logit(r["question"]))) for r in rows]
+    corpora = sorted({r["corpus"] for r in rows})
+    best = (-1.0, 0.5)
+    for t in [i / 100 for i in range(5, 96)]:
+        accs = []
+        for c in corpora:
+            mine = [(p, r) for p, r in zip(probs, rows) if r["corpus"] == c]
+            accs.append(sum((p >= t) == r["answerable"] for p, r in mine) / len(mine))
+        acc = sum(accs) / len(accs)
+        if acc > best[0] + 1e-9 or (abs(acc - best[0]) < 1e-9 and abs(t - 0.5) < abs(best[1] - 0.5)):
+            best = (acc, t)
+    return best[1]
+
+
+def abstention_accuracy(abstainer: Any, rows: list[dict]) -> float:
+    usable = [r for r in rows if r["question"] is not None]
+    ok = sum((r["hard"] and not r["answerable"]) or (not r["hard"] and (abstainer.probability(r["question"]) >= abstainer.threshold) == r["answerable"]) for r in usable)
+    return ok / len(usable) if usable else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/policyqa-sweep"))
+    ap.add_argument("--out", type=Path, default=ROOT / "assistant" / "data" / "answering.json")
+    ap.add_argument("--loco-only", action="store_true", help="report only; write nothing")
+    ap.add_argument("--l2", type=float, default=1.0)
+    args = ap.parse_args(argv)
+
+    from assistant.extractive import ABSTAINER_FEATURES, RANKER_FEATURES
+    from assistant.scoring import FALLBACK_MODEL, AnsweringModels, fit_ranker, packaged_models
+    from common.settings import load_settings
+    from vectorstore.embeddings import make_embeddings
+
+    settings = _apply(load_settings(), dict(a.split("=", 1) for a in args.set))
+    cache = CachedEmbeddings(make_embeddings(settings.embedding), args.work / "vectors.sqlite")
+    model_name = cache.model_name
+    rows = {name: collect(name, settings, args.work, cache, packaged_models()) for name in FIT_SETS}
+
+    def groups(rs: list[dict]) -> list:
+        return [r["candidates"] for r in rs if r["answerable"]]
+
+    names = list(RANKER_FEATURES)
+    with_dense, without = list(ABSTAINER_FEATURES), [f for f in ABSTAINER_FEATURES if f != "dense"]
+    print("leave-one-corpus-out (fit on one dev set, measure on the other):")
+    for fit_on, test_on in (FIT_SETS, FIT_SETS[::-1]):
+        ranker = fit_ranker(groups(rows[fit_on]), names, l2=args.l2)
+        print(f"  ranker  fit {fit_on:10} -> top-1 right: {fit_on} {top1(ranker, rows[fit_on]):.3f}, "
+              f"{test_on} {top1(ranker, rows[test_on]):.3f}")
+    # The ranker decides which candidate the abstainer sees: refit with the final ranker first.
+    ranker = fit_ranker(groups(rows[FIT_SETS[0]] + rows[FIT_SETS[1]]), names, l2=args.l2)
+    models = AnsweringModels(ranker, {FALLBACK_MODEL: packaged_models().abstainers[FALLBACK_MODEL]}, FIT_SETS)
+    rows = {name: collect(name, settings, args.work, cache, models) for name in FIT_SETS}
+    for fit_on, test_on in (FIT_SETS, FIT_SETS[::-1]):
+        for label, feats in (("with dense", with_dense), ("no dense", without)):
+            a = fit_abstainer(rows[fit_on], feats, model_name)
+            print(f"  abstain fit {fit_on:10} ({label:10}) t={a.threshold:.2f} -> accuracy: "
+                  f"{fit_on} {abstention_accuracy(a, rows[fit_on]):.3f}, {test_on} {abstention_accuracy(a, rows[test_on]):.3f}")
+    both = rows[FIT_SETS[0]] + rows[FIT_SETS[1]]
+    final = AnsweringModels(
+        ranker,
+        {model_name: fit_abstainer(both, with_dense, model_name),
+         FALLBACK_MODEL: fit_abstainer(both, without, FALLBACK_MODEL)},
+        FIT_SETS,
+    )
+    print(f"fit on both: ranker top-1 {top1(ranker, both):.3f}; abstention "
+          f"{abstention_accuracy(final.abstainer_for(model_name), both):.3f} ({model_name}), "
+          f"{abstention_accuracy(final.abstainer_for(None), both):.3f} (fallback)")
+    for name, w in sorted(ranker.model.weights.items(), key=lambda kv: -abs(kv[1])):
+        print(f"    ranker {name:16} {w:+.3f}")
+    if not args.loco_only:
+        args.out.write_text(json.dumps(final.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
