@@ -162,10 +162,13 @@ class ExtractiveAnswerer:
             for i, u in enumerate(units):
                 if len(_content_chars(u.text)) < 4:
                     continue  # a bare heading number or a stray fragment
+                before = coverage(units[i - 1].text, ctx.weights) if i > 0 else 0.0
                 for span in _spans(units, i, qa.answer_kind, ctx.budget):
                     first, last = units[span[0]], units[span[-1]]
                     text = p.text[first.start : last.end]
                     f = candidate_features(ctx, pi, p, u, text, len(span), i == 0)
+                    f["before_coverage"] = before if span[0] == i else 0.0
+                    f["with_pointer"] = float(u.pointer and span[0] == i)
                     out.append(
                         Candidate(
                             pi, u, first.start, last.end, text, self.models.ranker.score(f),
@@ -173,8 +176,13 @@ class ExtractiveAnswerer:
                         )
                     )
         # Candidates about the region and year asked come first: a better-scoring one about
-        # another place or year is never the answer while one about the right ones exists.
-        out.sort(key=lambda x: (not (x.region_ok and x.year_ok and x.coverage > 0), -x.score, x.passage, x.start))
+        # another place or year is never the answer while one about the right ones exists. A
+        # region the document does not state (read from its text) is a clue, not a fact: there
+        # the ranker's region feature decides.
+        def fits(c: Candidate) -> bool:
+            return (c.region_ok or not c.features["region_stated"]) and c.year_ok and c.coverage > 0
+
+        out.sort(key=lambda x: (not fits(x), -x.score, x.passage, x.start))
         return out
 
     def evidence_score(
@@ -275,11 +283,14 @@ class ExtractiveAnswerer:
                     if c.coverage > 0 and c.region_ok and belongs(passages[c.passage]):
                         take(c, self.max_quote_chars + 200)
                         break
+        best_doc = passages[best.passage].doc_id or passages[best.passage].source
         for c in scored[1:]:
             if c.score < best.score - gap or c.coverage <= 0:
                 break
             if not (c.region_ok and c.year_ok):
                 continue  # never pad an answer with another place or year
+            if qa.intent != "cross" and (passages[c.passage].doc_id or passages[c.passage].source) != best_doc:
+                continue  # one question, one document's answer (comparisons aside)
             if qa.asks_quantity and not has_figure(c.text):
                 continue  # a figure was asked for: more quotes only if they give one
             take(c, cap)
@@ -423,7 +434,10 @@ _ENTITY = re.compile(
     r"|(?:局长|市长|书记|主任|县长|区长|省长|部长|处长|院长|董事长|总经理)[\u4e00-\u9fff]{2,3}"
     r"|[\u4e00-\u9fff]{2,3}(?:局长|市长|书记|主任|县长|区长|省长|部长|院长)(?:主持|出席|强调|指出|表示)"
 )
-_DATE_CUE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}日(?:起|前|后|至)|月底|年底|上旬|中旬|下旬|之日起")
+_DATE_CUE = re.compile(
+    r"\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}日(?:起|前|后|至)|月底|年底|年内|上旬|中旬|下旬|之日起|"
+    r"[上下]半年|第[一二三四]季度"
+)
 
 
 def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]:
@@ -433,7 +447,10 @@ def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]
         idx = following(units, i, budget if kind == "list" else _FIRST_BUDGET)
         if kind == "figure":
             idx = idx[:1]  # the figure is in the first statement under its heading
-        return [idx] if idx else []
+        if not idx:
+            return []
+        # the content alone, and (a heading that states something: "（二）…严格保密。") with it
+        return [idx, [i, *idx]] if u.kind in ("heading", "lead") else [idx]
     spans = [[i]]
     nxt = i + 1 if i + 1 < len(units) and units[i + 1].kind == "content" else None
     if nxt is not None and (kind in ("list", "what") or kind == "figure" and not has_figure(units[nxt].text)) \
@@ -486,6 +503,8 @@ def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
 
 
 _CLAUSE = re.compile(r"[，,；;：:]")
+# A clause that only says who said it: "市人力社保局相关负责人介绍，…", "记者从省工信厅获悉，…".
+_ATTRIBUTION = re.compile(r"(?:介绍|表示|指出|强调|称|说|获悉|了解到|透露|宣布|提出|要求|明确)$")
 _MIN_KEPT_CHARS = 8
 
 
@@ -495,7 +514,8 @@ def trim_restatement(c: Candidate, qa: QueryAnalysis, passage_text: str) -> Cand
     "此次调拨的物资主要用于群众转移安置…" answers "物资用于什么方面" from 群众转移安置 on; the
     clause that repeats the question's words adds length, not information. A leading clause is
     dropped when most of its character bigrams are the question's and it has no number (a
-    figure, a year, a deadline: 至2017年底 is part of the answer); the
+    figure, a year, a deadline: 至2017年底 is part of the answer), and so is a short clause that
+    only says who said what follows (…负责人介绍); the
     quote stays a verbatim stretch of the passage (a suffix of it), at least one clause long.
     """
     if qa.answer_kind in ("list",) or c.units > 1:
@@ -508,7 +528,10 @@ def trim_restatement(c: Candidate, qa: QueryAnalysis, passage_text: str) -> Cand
             break
         clause = passage_text[start : m.start()]
         rest = passage_text[m.end() : c.end].strip()
-        if re.search(r"\d", clause) or len(_content_chars(rest)) < _MIN_KEPT_CHARS or _novelty(clause, q_grams) >= 0.5:
+        if len(_content_chars(rest)) < _MIN_KEPT_CHARS:
+            break
+        said = _ATTRIBUTION.search(clause.strip()) and len(clause) <= 40  # "某某负责人介绍，…"
+        if not said and (re.search(r"\d", clause) or _novelty(clause, q_grams) >= 0.5):
             break
         start = m.end()
     if start == c.start:
@@ -525,6 +548,7 @@ class _Context:
     qa: QueryAnalysis
     weights: dict[str, float]  # content terms
     all_weights: dict[str, float]  # every key term
+    focus_weights: dict[str, float]  # the terms of the clause that asks
     generic_only: bool  # the question names nothing but region / year / aspect words
     top: float  # best passage score
     q_grams: set[str]
@@ -537,6 +561,7 @@ class _Context:
             qa=qa,
             weights={t: weight(t) for t in qa.content_terms},
             all_weights={t: weight(t) for t in qa.key_terms},
+            focus_weights={t: weight(t) for t in qa.focus_terms},
             generic_only=all(t in ASPECT_WORDS for t in qa.key_terms),
             top=max((p.score for p in passages), default=0.0) or 1.0,
             q_grams=_bigrams(qa.text),
@@ -546,11 +571,11 @@ class _Context:
 
 # The features of a candidate answer, in the order the ranker reports them.
 RANKER_FEATURES = (
-    "coverage", "coverage_all", "anchor_coverage", "passage_score", "dense_rel", "lexical_rel",
+    "coverage", "coverage_all", "focus_coverage", "lead_coverage", "bigram_coverage", "anchor_coverage", "passage_score", "dense_rel", "lexical_rel",
     "inv_rank", "figure_match", "figure_miss", "unit_match", "unit_miss", "entity_match",
     "date_match", "pointer", "pointer_list", "units", "length", "novelty", "restates",
-    "region_ok", "year_ok", "year_named", "target_cue", "subsidy_cue", "first_unit", "after_title",
-    "opens_heading",
+    "region_ok", "region_stated", "year_ok", "year_named", "target_cue", "subsidy_cue", "first_unit", "after_title",
+    "opens_heading", "before_coverage", "with_pointer",
 )
 
 
@@ -580,6 +605,10 @@ def candidate_features(
     return {
         "coverage": cov,
         "coverage_all": cov_all,
+        "focus_coverage": coverage(text, ctx.focus_weights),
+        # "对于因履行工作职责感染新冠肺炎的医务人员，配合…": the topic first, then what is done
+        "lead_coverage": coverage(_CLAUSE.split(text.strip(), 1)[0], ctx.weights),
+        "bigram_coverage": len(ctx.q_grams & _bigrams(text)) / len(ctx.q_grams) if ctx.q_grams else 0.0,
         "anchor_coverage": cov_anchor,
         "passage_score": max(0.0, p.score / ctx.top) if ctx.top > 0 else 0.0,
         "dense_rel": float(p.scores.get("dense_norm", 0.0)),
@@ -598,6 +627,7 @@ def candidate_features(
         "novelty": novelty,
         "restates": float(novelty < 0.35),
         "region_ok": float(region_ok),
+        "region_stated": float(p.provenance.get("region", "stated") == "stated"),
         "year_ok": float(year_ok),
         "year_named": float(bool(qa.wanted_years) and year_named),
         "target_cue": float(qa.intent == "target" and bool(_TARGET_CUE.search(text))),

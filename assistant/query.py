@@ -115,7 +115,8 @@ _UNITS: tuple[tuple[str, str, str], ...] = (
      r"[一二三四五六七八九十百千万两]+(?:名|人|家|个|项|所|户|件|例|位)"),
     ("year", r"哪一年|哪年|什么年份", r"(?:19|20)\d\d\s*年"),
     ("date", r"哪一?天|几月几日|日期|何时|什么时候",
-     r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|月底|月初|月中|年底|之日起|即日起"),
+     r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|月底|月初|月中|年底|年内|之日起|即日起|"
+     r"[上下]半年|第[一二三四]季度|\d{1,2}\s*月(?:份|前|底|中旬|上旬|下旬)"),
 )
 _ASKED = tuple((name, re.compile(asked)) for name, asked, _ in _UNITS)
 _STATED = {name: re.compile(stated) for name, _, stated in _UNITS}
@@ -294,6 +295,15 @@ class QueryAnalysis:
     filter_doc: str | None = None
 
     @property
+    def focus_terms(self) -> list[str]:
+        """Key terms of the clause that asks (the last one, with the question word): in
+        "为切实做好…，农业农村部启动开展…行动注重哪些方面" the context is restated and 注重 is
+        what is asked about."""
+        clauses = [c for c in re.split(r"[，,；;：:]", self.text) if c.strip()]
+        last = clauses[-1] if clauses else self.text
+        return [t for t in self.key_terms if t in last] or list(self.key_terms)
+
+    @property
     def content_terms(self) -> list[str]:
         """Key terms minus aspect words: what the evidence itself should mention."""
         terms = [t for t in self.key_terms if t not in ASPECT_WORDS]
@@ -384,6 +394,7 @@ class QueryAnalysis:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["content_terms"] = self.content_terms
+        out["focus_terms"] = self.focus_terms
         return out
 
 

@@ -91,7 +91,8 @@ def top1(ranker: Any, rows: list[dict]) -> float:
         if not r["answerable"] or not any(y > 0 for _, y in cands):
             continue
         n += 1
-        best = max(cands, key=lambda c: (c[0]["region_ok"] and c[0]["year_ok"] and c[0]["coverage"] > 0, ranker.score(c[0])))
+        best = max(cands, key=lambda c: ((c[0]["region_ok"] or not c[0]["region_stated"]) and c[0]["year_ok"]
+                                         and c[0]["coverage"] > 0, ranker.score(c[0])))
         hits += best[1] > 0
     return hits / n if n else 0.0
 
