@@ -77,8 +77,14 @@ def meta_text(obj: Any, *, concise: bool = False, sep: str = "，") -> str:
 
 
 def lead_line(obj: Any) -> str:
-    """根据《title》（issuer，date）： — the line an extractive answer opens a document's quotes with."""
-    meta = meta_text(obj, concise=True)
+    """根据《title》（issuer，date）： — the line an extractive answer opens a document's quotes
+    with: what the document states about itself (what was inferred is in the citation list).
+    A document without a stated title is named by its file, with its inferred region (the only
+    thing then that says where it is from)."""
+    stated, inferred = meta_parts(obj, concise=True)
+    if not title_stated(obj):
+        stated += [f"{INFERRED_MARK}{'、'.join(inferred)}"] if inferred else []
+    meta = "，".join(stated)
     return f"根据{document_name(obj)}（{meta}）：" if meta else f"根据{document_name(obj)}："
 
 

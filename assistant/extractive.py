@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
@@ -165,16 +165,18 @@ class ExtractiveAnswerer:
                 before = coverage(units[i - 1].text, ctx.weights) if i > 0 else 0.0
                 for span in _spans(units, i, qa.answer_kind, ctx.budget):
                     first, last = units[span[0]], units[span[-1]]
-                    text = p.text[first.start : last.end]
-                    f = candidate_features(ctx, pi, p, u, text, len(span), i == 0)
-                    f["before_coverage"] = before if span[0] == i else 0.0
-                    f["with_pointer"] = float(u.pointer and span[0] == i)
-                    out.append(
-                        Candidate(
-                            pi, u, first.start, last.end, text, self.models.ranker.score(f),
-                            f["coverage"], bool(f["region_ok"]), bool(f["year_ok"]), len(span), f,
+                    for start in _starts(p.text, first.start, last.end, span == [i] and qa.answer_kind != "list"):
+                        text = p.text[start : last.end]
+                        f = candidate_features(ctx, pi, p, u, text, len(span), i == 0 and start == first.start)
+                        f["before_coverage"] = before if span[0] == i else 0.0
+                        f["with_pointer"] = float(u.pointer and span[0] == i)
+                        f["clause_start"] = float(start != first.start)
+                        out.append(
+                            Candidate(
+                                pi, u, start, last.end, text, self.models.ranker.score(f),
+                                f["coverage"], bool(f["region_ok"]), bool(f["year_ok"]), len(span), f,
+                            )
                         )
-                    )
         # Candidates about the region and year asked come first: a better-scoring one about
         # another place or year is never the answer while one about the right ones exists. A
         # region the document does not state (read from its text) is a clue, not a fact: there
@@ -233,7 +235,7 @@ class ExtractiveAnswerer:
             draft = self.abstain(qa, passages, reason)
             draft.evidence = ev
             return draft
-        chosen = [trim_restatement(c, qa, passages[c.passage].text) for c in self.select(qa, scored, passages)]
+        chosen = self.select(qa, scored, passages)
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -440,6 +442,23 @@ _DATE_CUE = re.compile(
 )
 
 
+def _starts(text: str, start: int, end: int, clauses: bool) -> list[int]:
+    """Where a quote of ``text[start:end]`` may begin: at its start, and (one unit, a question
+    asking for one thing) after each clause break, so the quote can leave out what only leads up
+    to the answer ("…5万床棉被、1万张折叠床，用于群众转移安置…" answers "用于什么方面" from 用于 on)."""
+    out = [start]
+    if clauses:
+        for m in _CLAUSE.finditer(text, start, end):
+            if re.search(r"\d", text[start : m.start()]):
+                break  # never leave out a figure, a year or a deadline (至2017年底) before it
+            at = m.end()
+            while at < end and text[at].isspace():
+                at += 1
+            if len(_content_chars(text[at:end])) >= _MIN_KEPT_CHARS:
+                out.append(at)
+    return out
+
+
 def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]:
     """The quotes unit ``i`` can anchor (lists of contiguous unit indexes)."""
     u = units[i]
@@ -503,42 +522,7 @@ def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
 
 
 _CLAUSE = re.compile(r"[，,；;：:]")
-# A clause that only says who said it: "市人力社保局相关负责人介绍，…", "记者从省工信厅获悉，…".
-_ATTRIBUTION = re.compile(r"(?:介绍|表示|指出|强调|称|说|获悉|了解到|透露|宣布|提出|要求|明确)$")
 _MIN_KEPT_CHARS = 8
-
-
-def trim_restatement(c: Candidate, qa: QueryAnalysis, passage_text: str) -> Candidate:
-    """The quote without its opening clauses that only restate the question.
-
-    "此次调拨的物资主要用于群众转移安置…" answers "物资用于什么方面" from 群众转移安置 on; the
-    clause that repeats the question's words adds length, not information. A leading clause is
-    dropped when most of its character bigrams are the question's and it has no number (a
-    figure, a year, a deadline: 至2017年底 is part of the answer), and so is a short clause that
-    only says who said what follows (…负责人介绍); the
-    quote stays a verbatim stretch of the passage (a suffix of it), at least one clause long.
-    """
-    if qa.answer_kind in ("list",) or c.units > 1:
-        return c
-    q_grams = _bigrams(qa.text)
-    start = c.start
-    while True:
-        m = _CLAUSE.search(passage_text, start, c.end)
-        if m is None:
-            break
-        clause = passage_text[start : m.start()]
-        rest = passage_text[m.end() : c.end].strip()
-        if len(_content_chars(rest)) < _MIN_KEPT_CHARS:
-            break
-        said = _ATTRIBUTION.search(clause.strip()) and len(clause) <= 40  # "某某负责人介绍，…"
-        if not said and (re.search(r"\d", clause) or _novelty(clause, q_grams) >= 0.5):
-            break
-        start = m.end()
-    if start == c.start:
-        return c
-    while start < c.end and passage_text[start].isspace():
-        start += 1
-    return replace(c, start=start, text=passage_text[start : c.end])
 
 
 @dataclass(frozen=True)
@@ -575,7 +559,7 @@ RANKER_FEATURES = (
     "inv_rank", "figure_match", "figure_miss", "unit_match", "unit_miss", "entity_match",
     "date_match", "pointer", "pointer_list", "units", "length", "novelty", "restates",
     "region_ok", "region_stated", "year_ok", "year_named", "target_cue", "subsidy_cue", "first_unit", "after_title",
-    "opens_heading", "before_coverage", "with_pointer",
+    "opens_heading", "before_coverage", "with_pointer", "clause_start",
 )
 
 

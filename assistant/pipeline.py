@@ -32,7 +32,9 @@ from assistant.conversation import resolve_followup
 from assistant.extractive import Draft, ExtractiveAnswerer
 from assistant.llm import LLMAnswerer
 from assistant.models import Answer, Citation, Passage
-from assistant.query import CorpusCoverage, QueryAnalysis, analyze, clean_question, term_weights
+from assistant.query import (
+    CorpusCoverage, QueryAnalysis, analyze, clean_question, split_unknown_terms, term_weights,
+)
 from assistant.retrieval import PolicyRetriever, passage_from_document
 from assistant.scoring import load_models
 from assistant.verify import cited_ids
@@ -220,6 +222,8 @@ class QAService:
             req.resolved, region=req.region, year=req.year, doc=req.doc, coverage=coverage,
             **self._gazetteer,
         )
+        catalog = self.searcher.catalog(req.generation)
+        req.analysis.key_terms = split_unknown_terms(req.analysis.key_terms, catalog.doc_freq)
         return req
 
     def _step_retrieve(self, req: _Request) -> _Request:

@@ -611,6 +611,26 @@ def key_terms(
     return [t for t in terms if not any(t != o and t in o for o in terms)]
 
 
+def split_unknown_terms(terms: Iterable[str], doc_freq: Callable[[str], int]) -> list[str]:
+    """Key terms with each one no chunk contains (科技保险补助, when the text says 科技保险项目补助)
+    replaced by its dictionary sub-words that chunks do contain (科技保险, 补助): the corpus
+    says the same thing in other words, and only the words it uses can be looked for."""
+    from vectorstore.tokenize import TokenizerOptions, tokenize_with
+
+    out: list[str] = []
+    for t in terms:
+        parts: list[str] = []
+        if len(t) >= 4 and _CJK.search(t) and doc_freq(t) == 0:
+            options = TokenizerOptions(search_mode=True, bigrams=False, year_tokens=False)
+            subs = [w for w in tokenize_with(t, options) if w != t and len(w) >= 2]
+            subs = [w for w in subs if not any(w != o and w in o for o in subs)]  # longest only
+            parts = [w for w in subs if doc_freq(w) > 0 and w not in _STOPWORDS]
+        for w in parts or [t]:
+            if w not in out:
+                out.append(w)
+    return out
+
+
 def default_tokenize(text: str) -> list[str]:
     """Words of ``text``: the lexical index's jieba with its domain dictionary, in precise mode
     (no sub-words, no character bigrams), so key terms are whole words such as 专利申请量."""
