@@ -94,20 +94,23 @@ def resolve_followup(
     *,
     analyzer: Analyzer | None = None,
     coverage: CorpusCoverage | None = None,
+    analysis: QueryAnalysis | None = None,
 ) -> str:
     """A standalone form of ``question`` given ``history``; the question itself when it is not
-    a follow-up or there is no history."""
+    a follow-up or there is no history. ``analysis``: the question's, when the caller has it
+    (it is not analysed again)."""
     earlier = standalone_history(history, analyzer=analyzer, coverage=coverage)
     if not earlier:
         return question
-    return _resolve(question, earlier[-1], analyzer, coverage)
+    return _resolve(question, earlier[-1], analyzer, coverage, analysis)
 
 
 def _resolve(
-    question: str, prev: str, analyzer: Analyzer | None, coverage: CorpusCoverage | None
+    question: str, prev: str, analyzer: Analyzer | None, coverage: CorpusCoverage | None,
+    analysis: QueryAnalysis | None = None,
 ) -> str:
     an = analyzer or (lambda q: analyze(q))
-    qa = an(question)
+    qa = analysis or an(question)
     if qa.language == "none":
         return question
     pa = an(prev)

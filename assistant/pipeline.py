@@ -142,31 +142,16 @@ class QAService:
     ) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces (sentences, or LLM tokens), then the final Answer.
 
-        With the LLM, the final Answer's text is the verified one: flagged sentences are listed
-        in ``checks``, and with ``drop_unverified`` they are gone from it.
+        The same steps as :meth:`ask` (one analysis, one retrieval, one answer step); with the
+        LLM, the final Answer's text is the verified one: flagged sentences are listed in
+        ``checks``, and with ``drop_unverified`` they are gone from it.
         """
         req = self._step_retrieve(
             self._step_analyze(
                 {"question": question, "region": region, "year": year, "doc": doc, "k": k, "history": history}
             )
         )
-        qa = req.analysis
-        assert qa is not None
-        special = self._subsidy_answer(req)
-        if special is not None:
-            yield special.answer
-            yield special
-            return
-        if self.llm is None or qa.language == "none" or not req.passages or self._hard_abstain(qa, req.passages):
-            draft = self._extractive(req)
-            yield from draft.pieces
-            yield self._wrap(req, draft)
-            return
-        parts: list[str] = []
-        for piece in self.llm.stream_text(req.resolved, req.passages):
-            parts.append(piece)
-            yield piece
-        yield self._finish_llm(req, "".join(parts))
+        yield from self._answer_steps(req)
 
     def retrieve(
         self,
@@ -212,16 +197,21 @@ class QAService:
         )
         req.generation = self.store.generation()
         coverage = self.coverage(req.generation)
+
+        def analysed(text: str) -> QueryAnalysis:
+            return analyze(text, region=req.region, year=req.year, doc=req.doc, coverage=coverage,
+                           **self._gazetteer)
+
+        # Each text is analysed once: the question, and (a follow-up) its standalone form.
+        first = analysed(req.question)
         req.resolved = resolve_followup(
             req.question,
             req.history,
             analyzer=lambda q: analyze(q, coverage=coverage, **self._gazetteer),
             coverage=coverage,
+            analysis=first,
         )
-        req.analysis = analyze(
-            req.resolved, region=req.region, year=req.year, doc=req.doc, coverage=coverage,
-            **self._gazetteer,
-        )
+        req.analysis = first if req.resolved == req.question else analysed(req.resolved)
         catalog = self.searcher.catalog(req.generation)
         req.analysis.key_terms = split_unknown_terms(req.analysis.key_terms, catalog.doc_freq)
         return req
@@ -250,14 +240,35 @@ class QAService:
         return req
 
     def _step_answer(self, req: _Request) -> Answer:
+        """The answer step of the chain: the last item of :meth:`_answer_steps`."""
+        final: Answer | None = None
+        for item in self._answer_steps(req):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def _answer_steps(self, req: _Request) -> Iterator[str | Answer]:
+        """The one answer step, routed once: the subsidy finder for what the asker can get,
+        else the extractive answerer (always when the question cannot be answered from the
+        corpus), else the LLM. Yields text pieces, then the Answer."""
         qa = req.analysis
         assert qa is not None
         special = self._subsidy_answer(req)
         if special is not None:
-            return special
+            yield special.answer
+            yield special
+            return
         if self.llm is None or qa.language == "none" or not req.passages or self._hard_abstain(qa, req.passages):
-            return self._wrap(req, self._extractive(req))
-        return self._finish_llm(req, self.llm.generate(req.resolved, req.passages))
+            draft = self._extractive(req)
+            yield from draft.pieces
+            yield self._wrap(req, draft)
+            return
+        parts: list[str] = []
+        for piece in self.llm.stream_text(req.resolved, req.passages):
+            parts.append(piece)
+            yield piece
+        yield self._finish_llm(req, "".join(parts))
 
     # --- answerers ------------------------------------------------------------------------
 

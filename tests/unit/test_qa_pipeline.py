@@ -206,3 +206,28 @@ def test_llm_down_is_an_llm_error() -> None:
     with pytest.raises(LLMError) as err:
         qa.ask("阳江2015年专利申请量是多少？")
     assert "cannot connect" in err.value.message
+
+
+def test_each_text_is_analysed_once(qa: QAService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ask and stream run the same steps; a question is analysed once, a follow-up's
+    standalone form once more, and the earlier turn once (the resolver needs it)."""
+    import assistant.pipeline as pipeline
+
+    seen: list[str] = []
+    real = pipeline.analyze
+
+    def counting(text: str, **kw: Any) -> Any:
+        seen.append(text)
+        return real(text, **kw)
+
+    monkeypatch.setattr(pipeline, "analyze", counting)
+    qa.ask("阳江2015年专利申请量是多少？")
+    assert seen == ["阳江2015年专利申请量是多少？"]
+    seen.clear()
+    list(qa.stream("阳江2015年专利申请量是多少？"))
+    assert seen == ["阳江2015年专利申请量是多少？"]
+    seen.clear()
+    first = qa.ask("阳江2015年专利申请量是多少？")
+    seen.clear()
+    qa.ask("那中山呢？", history=[("阳江2015年专利申请量是多少？", first)])
+    assert seen.count("那中山呢？") == 1 and seen.count("中山专利申请量是多少？") == 1
