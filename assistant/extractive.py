@@ -25,31 +25,21 @@ from dataclasses import dataclass, field
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
-from assistant.sentences import Sentence
+from common.textnorm import Sentence
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, split_units
+from common.lexicon import support_pattern, synonyms
+from ingest.headings import marker_kind, strip_marker
 
 NOT_FOUND = "未在已收录的文件中找到"
 
 # Words that mark a target / plan sentence, and a support measure.
 _TARGET_CUE = re.compile(r"(?:到|至)\s*20\d\d\s*年|力争|争取|达到|目标|新增|突破|年内|年底前|计划|预计|实现")
-_SUBSIDY_CUE = re.compile(r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|风险补偿|减免|加计扣除|科技保险|质押融资|贷款")
+_SUBSIDY_CUE = support_pattern()
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个家项件名人位万亿元倍次所宗条场期批份]|百分之")
-_HEADING = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 
-# Synonyms a question and a report use for the same thing.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "高新技术企业": ("高企",),
-    "高企": ("高新技术企业",),
-    "科技型中小企业": ("科技型中小微企业", "科技型小微企业"),
-    "研发": ("研究开发", "研究与开发"),
-    "孵化器": ("孵化载体",),
-    "专利": ("知识产权",),
-    # users write GDP; reports write 国内生产总值 (national) or 地区生产总值 (a province or city)
-    "gdp": ("国内生产总值", "地区生产总值"),  # "GDP" itself matches through the lower-cased text
-    "国内生产总值": ("GDP",),
-    "地区生产总值": ("GDP",),
-}
+# Words a question and a document use for the same thing (common/lexicon/synonyms.txt).
+SYNONYMS: dict[str, tuple[str, ...]] = synonyms()
 
 
 @dataclass
@@ -382,31 +372,13 @@ def coverage(text: str, weights: dict[str, float]) -> float:
 def has_figure(text: str) -> bool:
     """Does the sentence state a figure (1724件, 50%, 三个, 2-3场), not just a year (2015年)?"""
     t = re.sub(r"(?<!\d)(?:19|20)\d\d\s*年", "", text)  # years are dates, not figures
-    t = re.sub(r"^\s*\d{1,2}[.、．]", "", t)  # a numbered heading's own number
+    t = strip_marker(t.lstrip())  # a numbered heading's own number
     t = re.sub(r"(?<![第\d])一批", "", t)  # 培育一批…企业: "a number of", not a count
     return bool(_NUMBER.search(t))
 
 
-def _is_heading(text: str) -> bool:
-    """A heading (7.多措并举推动高企发展。 / （七）加强知识产权保护 / 三是鼓励企业研发投入。 / a short
-    line without a sentence end): names a topic, states no fact."""
-    if len(text) >= 30:
-        return False
-    if _HEADING.match(text) or re.match(r"^[一二三四五六七八九十]是", text):
-        return True
-    return not re.search(r"[。；！？;!?]", text) and len(text) < 20
-
-
 def _content_chars(text: str) -> str:
     return re.sub(r"[\W\d_]+", "", text)
-
-
-def _strip_end(text: str) -> str:
-    return re.sub(r"[。；;！!？?\s]+$", "", text)
-
-
-def _same(a: ScoredSentence, b: ScoredSentence) -> bool:
-    return a.sentence.text == b.sentence.text
 
 
 def _regions_of(p: Passage) -> set[str]:
@@ -618,7 +590,7 @@ def candidate_features(
         "subsidy_cue": float(qa.intent == "subsidy" and bool(_SUBSIDY_CUE.search(text))),
         "first_unit": float(first_unit and p.start == 0),
         "after_title": float(anchor.kind == "title"),
-        "opens_heading": float(bool(_HEADING.match(text.lstrip()))),
+        "opens_heading": float(marker_kind(text.lstrip()) is not None),
     }
 
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from common.errors import QuestionError
-from common.lexicon import enterprise_types
+from common.lexicon import YEAR, aspect_words, enterprise_types, question_stopwords, support_words
 
 # Questions longer than this are cut for embedding and BM25 (the answer still names the whole
 # question). 512 characters is far more than any real question and keeps search fast.
@@ -32,8 +32,7 @@ INTENTS = ("fact", "target", "subsidy", "cross", "other")
 # --- vocabularies -------------------------------------------------------------------------
 
 _SUBSIDY = re.compile(
-    r"补贴|补助|资助|贴息|奖励|创新券|扶持资金|资金支持|风险补偿|减免|优惠政策|加计扣除|"
-    r"能申请|可以申请|可申请|申请什么|能享受|可以享受|享受哪些|能补|补多少|subsid|grant"
+    "|".join(support_words()) + r"|能申请|可以申请|可申请|申请什么|能享受|可以享受|享受哪些|能补|补多少|subsid|grant"
 )
 _MEASURE_LIST = re.compile(
     r"有哪些|哪些(?:补贴|补助|资助|政策|扶持|支持|优惠|措施)|能申请|可以申请|可申请|申请什么|申请哪些|"
@@ -138,35 +137,16 @@ def asked_unit(text: str) -> str | None:
 
 
 # Words a question is made of that say nothing about the topic: they never count as key terms.
-_STOPWORDS = frozenset(
-    """
-    的 了 是 在 和 与 及 或 也 都 就 还 又 吗 呢 吧 啊 呀 么 请问 请 问 一下 告诉 我 我们 你 你们
-    他们 它 这 那 这个 那个 这些 那些 哪 哪些 哪个 哪里 什么 多少 几 几个 怎么 怎样 如何 为什么
-    是否 有没有 有 没有 能 能否 可以 可 会 要 应 应该 需要 对 对于 关于 根据 按照 为 把 被 给 让
-    从 到 至 向 由 以 之 其 该 各 每 全 所 等 等等 方面 情况 问题 内容 具体 主要 相关 有关 提出
-    各是 各有 各自 分别 分别是 一共 总共 共有 现在 已经 曾经 那么 还有 怎么样
-    当年 年 年度 今年 明年 去年 前年 后年 上年 本年 同年 期间 时候 时 何时 目前 现在 当时
-    市 区 县 省 全市 全区 全省 我市 我区 本市 本区 地区 地方 城市
-    the a an of in on at to for and or is are was were be been what which how many much when
-    where who whom does did do has have had with by from about please tell me there this that
-    """.split()
-)
+# Words a question is made of that say nothing about the topic: they never count as key terms.
+_STOPWORDS = question_stopwords()
 
 # Aspect words: what kind of answer is wanted, not what it is about. They stay key terms for
 # search, but evidence need not contain them (a target sentence seldom says 目标).
-ASPECT_WORDS = frozenset(
-    """
-    目标 计划 任务 承诺 规划 设想 打算 要求 措施 举措 政策 安排 部署 进展 成效 成果 结果 效果
-    数量 数目 数字 比例 比重 占比 金额 多少 规模 水平 总量 增长 情况 工作 要点 重点 做法 哪些
-    达到 实现 完成 新增 力争 争取 预计 预期 要 将 支持 扶持 申请 享受 办理 条件 标准 方式
-    报告 回顾 材料 文件 提到 提及 写 里 那份 这份 规定 变化 调整 分别 各自 平均 每年
-    准备 打算 希望 想 出台 时候 什么时候 哪一年 哪年 一共 总共 多久
-    """.split()
-)
+ASPECT_WORDS = aspect_words()
 
-_YEAR_RANGE = re.compile(r"(?<![\d.])((?:19|20)\d\d)\s*(?:年)?\s*[-–—~～至到]\s*((?:19|20)\d\d)(?!\d)")
-# A four-digit year: 1990-2099, not part of a longer number or an amount (2000万元).
-_YEAR = re.compile(r"(?<![\d.])((?:199|20\d)\d)(?![\d.％%万亿元件家个项人千百名台套宗])")
+_YEAR_RANGE = re.compile(rf"(?<![\d.])({YEAR})\s*(?:年)?\s*[-–—~～至到]\s*({YEAR})(?!\d)")
+# A four-digit year, not part of a longer number or an amount (2000万元).
+_YEAR = re.compile(rf"(?<![\d.])({YEAR})(?![\d.％%万亿元件家个项人千百名台套宗])")
 _RELATIVE_YEAR = re.compile(r"今年|明年|去年|前年|后年|上一年|下一年|本年度|当年")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z&+\-]*")

@@ -22,7 +22,7 @@ from typing import Any
 from assistant.citing import title_stated
 from assistant.commitments import region_matches, resolve_region
 from assistant.models import Answer, Citation, Passage
-from common.lexicon import enterprise_types
+from common.lexicon import Measure, enterprise_types, measures
 from common.textnorm import normalize
 from ingest.models import Record
 
@@ -95,38 +95,9 @@ def parse_profile(text: str | None, known_types: Sequence[str] = ()) -> Profile:
 # --- what each measure is for ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MeasureInfo:
-    label: str  # how the answer names it
-    what: str  # one line: what it gives
-    types: tuple[str, ...] = ()  # who it is for; empty: any enterprise
-    needs: tuple[str, ...] = ()
-    assets: tuple[str, ...] = ()
-
-
-MEASURE_INFO: dict[str, MeasureInfo] = {
-    "创新券": MeasureInfo("科技创新券", "购买研发、检测、技术服务时用券抵扣", ("科技型中小企业",), ("研发", "成果转化")),
-    "贷款贴息": MeasureInfo("科技贷款贴息", "科技贷款利息由财政补贴一部分", (), ("贷款",)),
-    "风险补偿": MeasureInfo("贷款风险补偿", "银行给入池企业贷款，损失由风险补偿资金分担", ("科技型中小企业", "在孵企业", "孵化器"), ("贷款",)),
-    "专利质押融资": MeasureInfo("专利质押融资补贴", "用专利质押贷款，利息、保险、评估费用按比例补贴", (), ("贷款",), ("发明专利",)),
-    "苏科贷": MeasureInfo("苏科贷", "科技成果转化风险补偿专项贷款", ("科技型中小企业",), ("贷款",)),
-    "科技保险补助": MeasureInfo("科技保险补助", "科技保险保费补助", (), ("保险", "贷款")),
-    "研发费用加计扣除": MeasureInfo("研发费用加计扣除", "研发费用税前加计扣除", (), ("研发", "减税"), ("研发投入",)),
-    "高企补助": MeasureInfo("高企补助", "高新技术企业认定补助/奖励", ("高新技术企业",), ("认定",)),
-    "孵化器补助": MeasureInfo("孵化器补助", "科技企业孵化器建设与运营补助", ("孵化器",), ("孵化",)),
-    "租金减免": MeasureInfo("租金减免补助", "入驻创业创新载体的中小微企业减免租金", ("科技型中小企业", "在孵企业"), ("孵化",)),
-    "创新后补助": MeasureInfo("创新后补助", "企业研发/研发机构建设的财政后补助", (), ("研发",), ("研发投入",)),
-    "研发准备金": MeasureInfo("企业研发准备金", "按研发准备金给予补助", (), ("研发",), ("研发投入",)),
-    "新型研发机构经费支持": MeasureInfo("新型研发机构经费支持", "新认定的新型研发机构经费支持", ("新型研发机构",), ("研发",)),
-    "技术交易补助": MeasureInfo("技术交易补助", "技术交易、成果转化补助", (), ("成果转化",), ("科技成果",)),
-    "人才扶持": MeasureInfo("人才扶持", "人才计划与人才政策的资助和待遇", ("科研人员",), ("人才",)),
-    "引导基金": MeasureInfo("创新创业投资引导基金", "政府引导基金与子基金的股权投资", (), ("投资", "孵化")),
-    "创业投资基金": MeasureInfo("创业投资基金", "科技风投/孵化基金的股权投资", ("在孵企业",), ("投资", "孵化")),
-    "科技项目资助": MeasureInfo("科技项目资助", "科技专项/计划项目的扶持资金", (), ("研发",)),
-    "专利资助": MeasureInfo("专利资助", "专利申请、授权资助", (), (), ("发明专利",)),
-    "知识产权专项资金": MeasureInfo("知识产权专项资金", "知识产权专项资金资助", (), (), ("发明专利",)),
-}
-_FALLBACK_INFO = MeasureInfo("", "")
+# What each measure is for: the lexicon's (common/lexicon/measures.txt), by name.
+MEASURE_INFO: dict[str, Measure] = {m.name: m for m in measures()}
+_FALLBACK_INFO = Measure("", "", None, "")
 
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.sentences import split_sentences
+from common.textnorm import split_sentences
 from common.textnorm import normalize
 from ingest.headings import match_heading
 

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from assistant.models import Passage, SentenceCheck
-from assistant.sentences import split_sentences
+from common.textnorm import split_sentences
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _ARABIC = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?")

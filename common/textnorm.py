@@ -1,13 +1,19 @@
-"""Text matching rule shared by eval, answer checks and tests (DESIGN.md section 3).
+"""Text rules shared by every package: the matching rule and sentence splitting.
 
-NFKC-normalise both sides and drop all whitespace, then test substring containment. Full-width
-digits and punctuation (５０％, （一）) therefore match their half-width forms.
+Matching (DESIGN.md section 3): NFKC-normalise both sides and drop all whitespace, then test
+substring containment. Full-width digits and punctuation (５０％, （一）) therefore match their
+half-width forms.
+
+Sentences: :func:`split_sentences`, the one sentence splitter (answers, units, records,
+answer checks).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 _WS = re.compile(r"\s+")
 
@@ -21,3 +27,92 @@ def contains(haystack: str, needle: str) -> bool:
     """True when ``needle`` occurs in ``haystack`` under the matching rule."""
     n = normalize(needle)
     return bool(n) and n in normalize(haystack)
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+# Sentence ends of Chinese policy text (and their ASCII forms; never '.', which also occurs in
+# numbers such as 25.56). ；/; end a clause that often stands as a sentence (lists of targets).
+SENTENCE_ENDS = "。！？!?"
+CLAUSE_ENDS = "；;"
+CLOSERS = "”’」』）)】》\"'〕］]"
+# A line at least this long that does not end a sentence is a hard wrap of a paragraph when the
+# next line does not start a heading (web captures and PDFs wrap mid-sentence).
+WRAP_MIN_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with its character offsets in the text it came from: ``text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(
+    text: str,
+    *,
+    semicolons: bool = True,
+    join_wrapped: bool = False,
+    starts_heading: Callable[[str], bool] | None = None,
+) -> list[Sentence]:
+    """The sentences of ``text`` in order; each is trimmed and ``text[s.start:s.end] == s.text``.
+
+    A sentence ends at 。！？ (with ``semicolons`` also at ；), closing quotes and brackets
+    staying with it, and citation markers ``[2]`` after the end too (an LLM writes "…50%。[2]" as
+    often as "…50%[2]。"). A line break ends a sentence, unless ``join_wrapped`` and the line is
+    a hard wrap: long, without a sentence end, followed by a line that is not indented and (per
+    ``starts_heading``) does not open a heading.
+    """
+    ends = SENTENCE_ENDS + (CLAUSE_ENDS if semicolons else "")
+    out: list[Sentence] = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        boundary = False
+        if ch in ends:
+            while i + 1 < n and text[i + 1] in ends:
+                i += 1
+            while i + 1 < n and text[i + 1] in CLOSERS:
+                i += 1  # keep closing quotes/brackets with the sentence
+            m = _MARKERS_AFTER.match(text, i + 1)
+            if m:
+                i = m.end() - 1
+            boundary = True
+        elif ch == "\n":
+            boundary = not (join_wrapped and _wrapped(text, i, ends, starts_heading))
+        if boundary:
+            _append(out, text, start, i + 1)
+            start = i + 1
+        i += 1
+    _append(out, text, start, n)
+    return out
+
+
+_MARKERS_AFTER = re.compile(r"(?:\s*\[\d{1,3}\])+")
+
+
+def _wrapped(text: str, i: int, ends: str, starts_heading: Callable[[str], bool] | None) -> bool:
+    line_start = text.rfind("\n", 0, i) + 1
+    line = text[line_start:i].strip()
+    nxt_end = text.find("\n", i + 1)
+    nxt = text[i + 1 : nxt_end if nxt_end >= 0 else len(text)]
+    return (
+        len(line) >= WRAP_MIN_CHARS
+        and line[-1] not in ends + "：:；;"
+        and nxt.strip() != ""
+        and not nxt[:1].isspace()  # an indented next line starts a new paragraph
+        and not (starts_heading and starts_heading(nxt))
+    )
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped or not re.search(r"\w", stripped):
+        return
+    s = start + (len(piece) - len(piece.lstrip()))
+    out.append(Sentence(stripped, s, s + len(stripped)))

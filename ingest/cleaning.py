@@ -56,11 +56,14 @@ _FOOTER_KEYS = re.compile(
     r"管理维护|主办单位|承办单位|协办单位|主办|承办|维护单位|网站维护|运行维护|网站管理)\s*[:：]"
 )
 _COPYRIGHT_NOTICE = re.compile(r"^版权声明\s*[:：]?\s*$|^免责声明\s*[:：]?\s*$")
+# A line that is nothing but a short number (a share counter, a page number), a page-number
+# marker or a widget's leftover word.
 _STRAY = re.compile(
-    r"^(?:0|baidu|map|public domain|true|false|top|返回顶部|[-—–]\s*\d{1,4}\s*[-—–]|"
+    r"^(?:\d{1,4}|public domain|true|false|top|返回顶部|[-—–]\s*\d{1,4}\s*[-—–]|"
     r"第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)$",
     re.I,
 )
+_LATIN_WORD_LINE = re.compile(r"^[A-Za-z]{2,10}$")
 _NAV_WORDS = frozenset(
     "关于我们 网站帮助 网站地图 站点地图 隐私申明 隐私声明 隐私政策 联系我们 设为首页 加入收藏 网站声明 "
     "法律声明 免责声明 使用帮助 无障碍 无障碍浏览 长者模式 适老模式 首页 返回首页 English 繁體 繁体 简体 "
@@ -107,6 +110,8 @@ def is_chrome_line(s: str) -> bool:
         return False
     if _STRAY.match(s) or _PRINT_CLOSE.match(s) or _SHARE.match(s) or _BREADCRUMB.match(s):
         return True
+    if _LATIN_WORD_LINE.match(s):
+        return True  # a widget's label alone on a line of a Chinese page (Baidu, map, RSS)
     if _COPYRIGHT_NOTICE.match(s) or _is_nav_row(s):
         return True
     if len(s) < _SHORT_LINE and (_FOOTER_WORDS.search(s) or _FOOTER_KEYS.match(s)):

@@ -10,19 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CN_NUM = "一二三四五六七八九十百零〇"
+from common.lexicon import heading_markers
 
-# Order matters only for matching; the nesting of levels is decided per document.
-_MARKERS: tuple[tuple[str, str], ...] = (
-    ("chapter", rf"第[{_CN_NUM}\d]{{1,4}}(?:章|部分|节|篇)"),
-    ("article", rf"第[{_CN_NUM}\d]{{1,4}}条"),
-    ("cn", r"[一二三四五六七八九十]{1,3}(?:、|[．.](?!\d))"),
-    ("cn_paren", r"[（(][一二三四五六七八九十]{1,3}[）)]"),
-    ("num_paren", r"[（(]\d{1,2}[）)]"),
-    ("num_comma", r"\d{1,2}、"),
-    ("num_dot", r"\d{1,2}[．.](?![\d.．%])"),
-    ("circled", r"[\u2460-\u2473]"),
-)
+# The marker families of the lexicon (common/lexicon/headings.txt), in matching order; the
+# nesting of levels is decided per document (chunking) or by the usual outline level (records).
+_MARKERS: tuple[tuple[str, str], ...] = tuple((kind, rx) for kind, _, rx in heading_markers().markers)
+LEVELS: dict[str, int] = {kind: level for kind, level, _ in heading_markers().markers}
+INLINE_LEAD = re.compile("^(?:" + "|".join(heading_markers().inline) + ")")
 _MARKER_RE = re.compile(
     r"^[ \t\u3000\xa0]*(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _MARKERS) + r")"
 )
@@ -79,6 +73,18 @@ def short_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
     if cut >= 4:
         return head[:cut]
     return head + "…"
+
+
+def marker_kind(line: str) -> str | None:
+    """The marker family a line opens with (cn, cn_paren, num_dot …), heading or not."""
+    m = _MARKER_RE.match(line)
+    return m.lastgroup if m else None
+
+
+def strip_marker(line: str) -> str:
+    """The line without the heading marker it opens with ("7.多措并举…" -> "多措并举…")."""
+    m = _MARKER_RE.match(line)
+    return line[m.end():] if m else line
 
 
 def match_heading(line: str) -> Heading | None:

@@ -78,15 +78,15 @@ INDICATORS: tuple[Indicator, ...] = (
     _ind("产学研合作项目", r"产学研合作(?:项目)?", units=ITEMS),
     _ind("高层次人才", r"高层次人才|博士以上[^,;。]{0,6}人才", units=PEOPLE),
     _ind("创新券", r"创新券", "money"),
-    _ind("苏科贷项目", r"苏科贷[”\"]?项目", units=ITEMS),
-    _ind("苏科贷贷款", r"苏科贷", "money"),
+    # a "X科贷" loan product (苏科贷 …) counts as a science-and-technology loan
+    _ind("科技贷款项目", r"(?:[\u4e00-\u9fff]科贷|科技贷款)[”\"]?项目", units=ITEMS),
     _ind("服务企业数", r"服务企业", units=("家",)),
     _ind("关键技术攻关", r"(?:核心)?关键技术(?:难题)?|核心技术", units=ITEMS),
     _ind("产研对接会议", r"现场会议|对接会", units=EVENTS),
     _ind("学术会议论坛", r"学术会议|论坛", units=EVENTS),
     _ind("科技三项经费", r"科技三项经费|科技经费", "money"),
     _ind("研发投入", r"研发投入", "money"),
-    _ind("科技贷款", r"科技贷款(?!贴息|风险|入池)", "money"),
+    _ind("科技贷款", r"科技贷款(?!贴息|风险|入池|项目)|[\u4e00-\u9fff]科贷(?![”\"]?项目)", "money"),
     _ind("专利质押贷款", r"专利质押贷款", "money"),
 )
 
@@ -114,7 +114,7 @@ def find_keywords(compact: str) -> list[Keyword]:
     for k in found:
         if all(k.end <= o.start or k.start >= o.end for o in kept):
             kept.append(k)
-    # Same span, two indicators (苏科贷 as loan or as project): keep both; the unit decides.
+    # Same span, two indicators (a loan product as loan or as project): keep both; the unit decides.
     for k in found:
         if k not in kept and any(k.start == o.start and k.end == o.end for o in kept):
             kept.append(k)

@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from common.lexicon import national_issuer
+from common.lexicon import YEAR, national_issuer
 from ingest.cleaning import Cleaned
 from ingest.headings import match_heading
 from ingest.models import DocumentMeta, LoadedText
@@ -30,7 +30,7 @@ from ingest.regions import (
 # Work documents (总结 … 报告) and notices (通知 … 指引): the kinds a title names.
 DOC_TYPES = ("总结", "计划", "要点", "方案", "报告", "通知", "意见", "办法", "措施", "指引")
 
-_YEAR = r"(?:19[4-9]\d|20\d\d)"
+_YEAR = YEAR
 _YEAR_RANGE = re.compile(rf"({_YEAR})\s*(?:年)?\s*[-—–~～至到]\s*({_YEAR})")
 _YEAR_IN = re.compile(rf"(?<!\d)({_YEAR})(?=\s*年|\s*[-—–~～]\s*{_YEAR}|[)）]|$)")
 _DATE = re.compile(

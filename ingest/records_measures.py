@@ -11,51 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from common.lexicon import enterprise_types
+from common.lexicon import enterprise_types, measures
 from ingest.models import Record
 from ingest.records_text import Compact, DocContext, Sentence
 
 
-@dataclass(frozen=True)
-class MeasureType:
-    name: str
-    pattern: re.Pattern[str]
-
-
-def _m(name: str, pattern: str) -> MeasureType:
-    return MeasureType(name, re.compile(pattern))
-
-
-# Ordered: a span matched by an earlier type is not matched again by a later one, so
-# "科技成果转化风险补偿资金专项贷款(苏科贷)" is 苏科贷 and "知识产权质押融资贷款风险补偿办法"
-# is 专利质押融资, not 风险补偿.
-MEASURE_TYPES: tuple[MeasureType, ...] = (
-    _m("苏科贷", r"(?:江苏省)?科技成果转化风险补偿资金专项贷款\(?苏科贷\)?|苏科贷"),
-    _m("专利质押融资", r"(?:专利|知识产权)质押(?:融资)?(?:贷款)?(?:风险补偿(?:资金|办法)?)?"),
-    _m("科技保险补助", r"科技保险"),
-    _m("贷款贴息", r"贴息"),
-    _m("风险补偿", r"风险补偿|风险准备金"),
-    _m("引导基金", r"(?:创新创业投资|创新创业|产业金融|创业投资|政府)?引导基金"),
-    _m("创业投资基金", r"风险投资基金|风投基金|孵化基金|创业投资基金|天使投资基金"),
-    _m("创新券", r"(?:科技)?创新券"),
-    _m("研发费用加计扣除", r"加计(?:扣除|抵扣)"),
-    _m("高企补助", r"(?:高企|高新技术企业)(?:认定)?(?:补助|奖励)"),
-    _m("孵化器补助", r"孵化器(?:财政资金)?后?补助"),
-    _m("创新后补助", r"创新后补助|财政后补助|研发后补助"),
-    _m("新型研发机构经费支持", r"新型研发机构(?:给予)?经费支持|新型研发机构专项资金|新型研发机构(?:建设)?补助"),
-    _m("技术交易补助", r"技术交易[^,;。]{0,10}补助|支持技术交易"),
-    _m("租金减免", r"租金[^,;。]{0,6}减免"),
-    _m("专利资助", r"专利资助"),
-    _m("知识产权专项资金", r"知识产权专项资金"),
-    _m("研发准备金", r"研发准备金"),
-    _m(
-        "人才扶持",
-        r"人才计划|人才政策|人才引进政策|英才计划|特支计划|人才振兴计划|人才引进培养|引才|入学加分",
-    ),
-)
-MEASURE_NAMES: tuple[str, ...] = tuple(dict.fromkeys([*(t.name for t in MEASURE_TYPES), "科技项目资助"]))
+# The measures of the lexicon (common/lexicon/measures.txt) that a pattern finds, in its order:
+# a span matched by an earlier one is not matched again by a later one.
+MEASURE_TYPES = tuple(m for m in measures() if m.pattern is not None)
+MEASURE_NAMES: tuple[str, ...] = tuple(m.name for m in measures())
 
 # Project funding with an amount: "支持资金1150万元", "安排扶持资金10350万元". With 人才 in the
 # sentence it is talent support ("6人获省扶持资金125万元").

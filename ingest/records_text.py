@@ -14,37 +14,18 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from common.lexicon import YEAR
+from common.textnorm import Sentence
+from common.textnorm import split_sentences as _split
+from ingest.headings import INLINE_LEAD, LEVELS, marker_kind
 from ingest.models import Chunk, DocumentMeta
 
-SENTENCE_END = "。！？!?"
-# A line at least this long that does not end a sentence is a hard wrap of a paragraph when the
-# next line does not start a heading (the 江门 report wraps mid-sentence).
-WRAP_MIN_CHARS = 40
 
-_HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (1, re.compile(r"^[一二三四五六七八九十]+[、.．]")),
-    (2, re.compile(r"^[(（][一二三四五六七八九十]+[)）]")),
-    (3, re.compile(r"^\d{1,2}[、.．](?!\d)")),
-    (4, re.compile(r"^[(（]\d{1,2}[)）]")),
-    (1, re.compile(r"^第[一二三四五六七八九十百]+[章条]")),
-)
-_INLINE_LEAD = re.compile(
-    r"^([一二三四五六七八九十]+是|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．])"
-)
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?:\s*年)")
+_YEAR = re.compile(rf"(?<!\d)({YEAR})(?:\s*年)")
 
 # Words in a section heading that say what the section is about.
 PLAN_WORDS = ("计划", "设想", "主要工作", "要点", "目标", "工作思路", "工作措施", "重点工作", "任务", "打算")
 REPORT_WORDS = ("总结", "情况", "回顾", "成效", "存在问题", "问题", "成绩", "进展")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the cleaned text: ``text == cleaned[start:end]``."""
-
-    text: str
-    start: int
-    end: int
 
 
 @dataclass
@@ -164,63 +145,22 @@ def find_headings(text: str) -> list[Heading]:
         stripped = line.strip()
         lead = len(line) - len(line.lstrip())
         if stripped:
-            for level, pattern in _HEADING_PATTERNS:
-                if pattern.match(stripped):
-                    title = re.split(r"[。；;]", stripped, maxsplit=1)[0][:40]
-                    headings.append(Heading(level, title, offset + lead))
-                    break
+            kind = marker_kind(stripped)
+            if kind is not None:
+                title = re.split(r"[。；;]", stripped, maxsplit=1)[0][:40]
+                headings.append(Heading(LEVELS[kind], title, offset + lead))
         offset += len(line)
     return headings
 
 
 def _starts_heading(line: str) -> bool:
-    s = line.strip()
-    return any(p.match(s) for _, p in _HEADING_PATTERNS)
+    return marker_kind(line.strip()) is not None
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences ending at 。！？ or at a line end that is not a hard wrap; offsets into ``text``."""
-    out: list[Sentence] = []
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        boundary = False
-        if ch in SENTENCE_END:
-            # keep closing quotes/brackets with the sentence
-            while i + 1 < n and text[i + 1] in "”’」』)）\"":
-                i += 1
-            boundary = True
-        elif ch == "\n":
-            line_start = text.rfind("\n", 0, i) + 1
-            line = text[line_start:i].strip()
-            nxt_end = text.find("\n", i + 1)
-            nxt = text[i + 1 : nxt_end if nxt_end >= 0 else n]
-            wrapped = (
-                len(line) >= WRAP_MIN_CHARS
-                and line[-1] not in SENTENCE_END + "：:；;"
-                and nxt.strip() != ""
-                and not nxt[:1].isspace()  # an indented next line starts a new paragraph
-                and not _starts_heading(nxt)
-            )
-            boundary = not wrapped
-        if boundary:
-            _append(out, text, start, i + 1)
-            start = i + 1
-        i += 1
-    _append(out, text, start, n)
-    return out
-
-
-def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    s = start + (len(piece) - len(piece.lstrip()))
-    e = s + len(stripped)
-    out.append(Sentence(text[s:e], s, e))
+    """Sentences ending at 。！？ or at a line end that is not a hard wrap; offsets into ``text``.
+    (The one splitter of ``common.textnorm``; records keep ；-joined clauses together.)"""
+    return _split(text, semicolons=False, join_wrapped=True, starts_heading=_starts_heading)
 
 
 def merge_inline_leads(sentences: list[Sentence], text: str, max_chars: int = 24) -> list[Sentence]:
@@ -237,7 +177,7 @@ def merge_inline_leads(sentences: list[Sentence], text: str, max_chars: int = 24
         if (
             i + 1 < len(sentences)
             and len(compact) <= max_chars
-            and _INLINE_LEAD.match(compact)
+            and (INLINE_LEAD.match(compact) or marker_kind(compact) is not None)
             and "\n" not in text[s.end : sentences[i + 1].start]
         ):
             nxt = sentences[i + 1]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from common.lexicon import domain_terms, function_words
 from vectorstore.base import PolicyStore, StoredChunk
 from vectorstore.tokenize import DEFAULT_OPTIONS, tokenize
 
@@ -64,7 +65,8 @@ class _Snapshot:
 def _tokenizer_tag(tokenizer: Callable[[str], list[str]]) -> str:
     """Part of the cache key: another tokenizer must not reuse a cached index."""
     if tokenizer is tokenize:
-        desc = repr(DEFAULT_OPTIONS)
+        # the lexicon's words decide the tokens too: another word list, another index
+        desc = repr(DEFAULT_OPTIONS) + "|" + ",".join(domain_terms()) + "|" + ",".join(sorted(function_words()))
     else:
         desc = f"{getattr(tokenizer, '__module__', '')}.{getattr(tokenizer, '__qualname__', repr(tokenizer))}"
     desc += f"|{_CACHE_FORMAT}|{sorted(_BM25_PARAMS.items())}"

@@ -28,39 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Policy vocabulary jieba's general dictionary splits or misses. High frequency makes jieba
-# prefer the whole word; search mode still emits its known sub-words.
-DOMAIN_TERMS: tuple[str, ...] = (
-    # support measures and instruments
-    "创新券", "科技创新券", "科技券", "贷款贴息", "贴息", "风险补偿", "风险补偿金",
-    "专利质押", "专利质押融资", "质押融资", "科技保险", "科技保险补助", "科技贷款",
-    "研发费用加计扣除", "加计扣除", "苏科贷", "科技贷", "后补助", "以奖代补", "首台套",
-    "知识产权", "专利申请量", "专利授权量", "发明专利", "有效发明专利", "万人发明专利拥有量",
-    # enterprises and platforms
-    "高新技术企业", "高企", "科技型中小企业", "科技型企业", "瞪羚企业", "独角兽企业",
-    "孵化器", "科技企业孵化器", "众创空间", "加速器", "新型研发机构", "研发机构",
-    "工程技术研究中心", "工程中心", "重点实验室", "院士工作站", "博士后工作站",
-    "产学研", "产学研合作", "协同创新", "科技成果转化", "成果转化", "技术合同",
-    "技术合同成交额", "研发投入", "研发经费", "全社会研发投入", "高新区", "高新技术产业",
-    "高新技术产品", "民营科技企业", "创新驱动", "创新驱动发展", "星火计划", "火炬计划",
-    "科技特派员", "科技金融", "科技三项经费", "珠西数谷", "粤港澳大湾区", "双创",
-    # places of the sample corpus and their provinces
-    "阳江", "阳江市", "江门", "江门市", "台山", "台山市", "赣榆", "赣榆区", "连云港",
-    "连云港市", "中山", "中山市", "阳东", "阳西", "阳春", "海陵", "江城区", "蓬江", "江海",
-    "新会", "开平", "鹤山", "恩平", "广东", "广东省", "江苏", "江苏省", "浙江", "浙江省",
-    "福建", "福建省", "山东", "山东省", "湖北", "湖北省", "四川", "四川省", "安徽", "安徽省",
-    "珠三角", "粤东西北",
-)  # fmt: skip
+from common.lexicon import domain_terms as lexicon_terms
+from common.lexicon import function_words
 
-# Function words and question words: frequent, say nothing about the topic.
-STOPWORDS: frozenset[str] = frozenset(
-    """
-    的 了 和 与 及 以及 等 等等 在 是 为 对 将 把 被 由 从 向 于 以 之 其 这 那 该 此 各 每
-    也 都 而 或 或者 并 并且 且 又 及其 就 还 已 已经 要 会 能 可 可以 有 有关 没有 不
-    我 我们 你 你们 他 她 它 他们 本 个 位 项 件 所 着 过 吗 呢 吧 啊 么 嘛
-    什么 哪些 哪个 哪里 哪 多少 几 几个 几项 怎么 怎样 如何 是否 请问 请 一下
-    """.split()
-)  # fmt: skip
+# Policy vocabulary jieba's general dictionary splits or misses, and the function words BM25
+# ignores: the lexicon's (common/lexicon/domain_terms.txt, stopwords.txt).
+STOPWORDS: frozenset[str] = function_words()
 
 _NUMBER = re.compile(r"^\d+(\.\d+)?%?$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -112,7 +85,7 @@ def _tokenizer(domain_terms: bool = True) -> Any:
             tk.tmp_dir = _cache_dir()
             tk.initialize()
             if domain_terms:
-                for word in DOMAIN_TERMS:
+                for word in lexicon_terms():
                     tk.add_word(word, freq=max(tk.suggest_freq(word, tune=False), 20000))
             _jieba[domain_terms] = tk
     return tk

@@ -9,15 +9,17 @@ documents (an enterprise type, a support instrument, a heading marker), seen acr
 
 Files:
 
-- ``enterprise_types.txt``  canonical type <tab> surface forms (科技型中小企业 …)
-- ``measures.txt``          support measures: name <tab> label <tab> cue words <tab> who/needs/assets
-- ``cues.txt``              named cue-word groups (support, target, done, plan, money, share …)
-- ``synonyms.txt``          words a question and a document use for the same thing
-- ``stopwords.txt``         words that say nothing about a topic (tokenizer and query analysis)
+- ``enterprise_types.txt``  kinds of enterprise and applicant, their surface forms, and broader kinds
+- ``measures.txt``          support measures (pattern, label, who, needs, assets) and support words
+- ``headings.txt``          heading marker families (一、 （一） 1. …) with outline levels
+- ``stopwords.txt``         function words (tokenizer) and question phrasing (query analysis)
 - ``aspects.txt``           words naming the kind of answer wanted (目标, 措施 …), not its topic
-- ``domain_terms.txt``      policy vocabulary the tokenizer must keep whole (创新券, 专利质押融资 …)
+- ``synonyms.txt``          words a question and a document use for the same thing
+- ``domain_terms.txt``      policy vocabulary the tokenizer keeps whole (创新券, 专利质押融资 …)
 - ``place_words.txt``       place short forms that are ordinary words, and false-hit contexts
-- ``national_issuers.txt``  patterns of organisations whose documents are national (国务院, X部)
+- ``national_issuers.txt``  organisations whose documents are national (国务院, X部)
+
+Sentence splitting is ``common/textnorm.py``'s; the gazetteer itself is the cpca data package's.
 """
 
 from __future__ import annotations
@@ -144,3 +146,120 @@ def enterprise_types() -> EnterpriseTypes:
         else:
             surfaces[row[0]] = tuple(row[1].split())
     return EnterpriseTypes(surfaces, broader)
+
+
+# --- headings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadingMarkers:
+    """Heading marker families in matching order (``headings.txt``)."""
+
+    markers: tuple[tuple[str, int, str], ...]  # (family, outline level, regex)
+    inline: tuple[str, ...]  # inline enumerators (一是 …)
+
+
+@lru_cache(maxsize=1)
+def heading_markers() -> HeadingMarkers:
+    markers: list[tuple[str, int, str]] = []
+    inline: list[str] = []
+    for row in _rows("headings.txt"):
+        if row[0] == "@inline":
+            inline.append(row[1])
+        else:
+            markers.append((row[0], int(row[1]), row[2]))
+    return HeadingMarkers(tuple(markers), tuple(inline))
+
+
+# --- support measures ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One support measure of ``measures.txt``."""
+
+    name: str
+    label: str
+    pattern: re.Pattern[str] | None  # None: found by other means (科技项目资助)
+    what: str
+    types: tuple[str, ...] = ()  # enterprise kinds it is for; empty: any applicant
+    needs: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+
+
+def _list(cell: str) -> tuple[str, ...]:
+    return () if cell.strip() in ("", "-") else tuple(cell.split())
+
+
+@lru_cache(maxsize=1)
+def measures() -> tuple[Measure, ...]:
+    out = []
+    for row in _rows("measures.txt"):
+        if row[0].startswith("@"):
+            continue
+        name, label, pattern, what, types, needs, assets = (row + ["-"] * 7)[:7]
+        out.append(Measure(name, label, None if pattern == "-" else re.compile(pattern), what,
+                           _list(types), _list(needs), _list(assets)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def support_words() -> tuple[str, ...]:
+    """Words that mark support (补贴, 贴息, 创新券 …) in a sentence or a question."""
+    return tuple(w for row in _rows("measures.txt") if row[0] == "@support" for w in row[1].split())
+
+
+def support_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, support_words())))
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def _sections(name: str) -> dict[str, list[str]]:
+    """The words of a file split in ``@section`` parts."""
+    out: dict[str, list[str]] = {}
+    current = ""
+    for line in _lines(name):
+        if line.startswith("@"):
+            current = line[1:].strip()
+            continue
+        out.setdefault(current, []).extend(line.split())
+    return out
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """Function and question words: the tokenizer drops them."""
+    return frozenset(_sections("stopwords.txt").get("function", []))
+
+
+@lru_cache(maxsize=1)
+def question_stopwords() -> frozenset[str]:
+    """Words query analysis never takes for key terms: function words and question phrasing."""
+    return function_words() | frozenset(_sections("stopwords.txt").get("question", []))
+
+
+@lru_cache(maxsize=1)
+def aspect_words() -> frozenset[str]:
+    return _words("aspects.txt")
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    return {row[0]: tuple(row[1].split()) for row in _rows("synonyms.txt")}
+
+
+@lru_cache(maxsize=1)
+def domain_terms() -> tuple[str, ...]:
+    """Words the tokenizer keeps whole: the domain terms, the enterprise kinds, the measures'
+    names and labels."""
+    words = list(_words("domain_terms.txt"))
+    words += enterprise_types().all_surfaces
+    words += [w for m in measures() for w in (m.name, m.label)]
+    return tuple(sorted(dict.fromkeys(w for w in words if len(w) >= 2)))
+
+
+# A four-digit year of policy documents (1949-2099); the callers add the context they need
+# (followed by 年, not part of an amount such as 2000万元).
+YEAR = r"(?:19[4-9]\d|20\d\d)"

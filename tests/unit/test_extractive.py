@@ -14,7 +14,7 @@ from assistant.extractive import (
     lead_line,
     year_status,
 )
-from assistant.sentences import split_sentences
+from common.textnorm import split_sentences
 from tests.unit.answer_helpers import ask, passage
 
 YJ_IP = (
