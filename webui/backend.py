@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.citing import document_name, title_stated
+from assistant.examples import example_questions
 from assistant.models import Answer
 from common.errors import EmptyStoreError, PolicyQAError
 from common.settings import Settings
@@ -112,6 +113,14 @@ class Backend:
             for d in docs
         ]
         return FilterOptions(sorted(regions), sorted(years), documents)
+
+    def example_questions(self) -> dict[str, list[str]]:
+        """Example questions made from the documents and records in the store (none when it is
+        empty): see assistant/examples.py."""
+        docs = self.documents()
+        if not docs:
+            return {}
+        return example_questions(docs, self.store.list_records())
 
     def delete_document(self, doc_id: str) -> dict[str, Any]:
         """Remove a document (and its uploaded copy, if it came from the browser)."""

@@ -25,24 +25,6 @@ from webui.style import COPY_JS, READ_CITE_JS
 
 log = logging.getLogger(__name__)
 
-EXAMPLES: dict[str, list[str]] = {
-    "企业": [
-        "我是中山的科技型中小企业，有哪些补贴可以申请？",
-        "中山的科技创新券2018年发放了多少？",
-        "江门对科技企业孵化器有什么扶持？",
-    ],
-    "政府工作人员": [
-        "阳江2016年承诺到2017年底建几个省级孵化器？",
-        "江门到2017年高新技术企业要达到多少家？",
-        "赣榆区2015年发明专利授权多少件？",
-    ],
-    "评估人员": [
-        "2022年阳江计划新增多少家高新技术企业？请给出原文出处",
-        "中山2018年下拨创新券兑现资金多少？带动企业研发投入多少？",
-        "深圳2019年的创新券额度是多少？",
-    ],
-}
-
 ALL = ""  # the filter value meaning "no filter"
 
 
@@ -121,7 +103,7 @@ class ChatTab:
                     self.question = gr.Textbox(
                         elem_id="pq-question",
                         show_label=False,
-                        placeholder="输入问题，例如：阳江2016年承诺到2017年底建几个省级孵化器？",
+                        placeholder="输入问题，例如：某市2020年新增多少家高新技术企业？",
                         lines=1,
                         max_lines=4,
                         scale=5,
@@ -132,7 +114,8 @@ class ChatTab:
                     self.copy = gr.Button("复制回答", size="sm", elem_id="pq-copy")
                     self.new_chat = gr.Button("新对话", size="sm", elem_id="pq-new-chat")
                 self.copy_text = gr.Textbox(visible="hidden", elem_id="pq-copy-text")
-                for who, questions in EXAMPLES.items():
+                # made from the indexed documents (assistant/examples.py), not fixed ones
+                for who, questions in self.backend.example_questions().items():
                     gr.Examples(
                         examples=[[q] for q in questions],
                         inputs=[self.question],

@@ -15,6 +15,7 @@ from typing import Any
 from assistant.models import Answer, Citation, Passage
 from common.errors import QuestionError
 from common.settings import Settings
+from ingest.models import Record
 from vectorstore.base import StoredChunk
 
 DOCS = [
@@ -115,6 +116,15 @@ class FakeStore:
 
     def delete_document(self, doc_id: str) -> None:
         self.docs = [d for d in self.docs if d["doc_id"] != doc_id]
+
+    def list_records(self, kind: str | None = None) -> list[Record]:
+        recs = [
+            Record("target", "至2017年底,要推动建立省级孵化器3个", "三、2016年主要工作", 10, 30,
+                   {"indicator": "孵化器", "deadline_year": 2017}, source="000_yangjiang.txt", region="阳江市"),
+            Record("measure", "全区30家企业申领科技创新券300万元", "一、2015年工作总结", 40, 60,
+                   {"measure": "创新券", "benefit": "300万元"}, source="003_ganyu.txt", region="赣榆区"),
+        ]
+        return [r for r in recs if kind in (None, r.kind)]
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         texts = {"000_yangjiang.txt": [YJ_TEXT, "2015年全市专利申请量1724件。"], "003_ganyu.txt": ["全年专利授权697件。"]}
