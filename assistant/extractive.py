@@ -29,7 +29,9 @@ from common.textnorm import Sentence
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, split_units
 from common.lexicon import support_pattern, synonyms
+from common.textnorm import normalize
 from ingest.headings import marker_kind, strip_marker
+from ingest.indicators import find_keywords
 
 NOT_FOUND = "未在已收录的文件中找到"
 
@@ -153,7 +155,7 @@ class ExtractiveAnswerer:
                 if len(_content_chars(u.text)) < 4:
                     continue  # a bare heading number or a stray fragment
                 before = coverage(units[i - 1].text, ctx.weights) if i > 0 else 0.0
-                for span in _spans(units, i, qa.answer_kind, ctx.budget):
+                for span in _spans(units, i, qa.answer_kind, ctx.budget, ctx.weights):
                     first, last = units[span[0]], units[span[-1]]
                     for start in _starts(p.text, first.start, last.end, span == [i] and qa.answer_kind != "list"):
                         text = p.text[start : last.end]
@@ -271,7 +273,10 @@ class ExtractiveAnswerer:
             for belongs in groups:
                 for c in scored:
                     # A year group ("2016年承诺到2017年底") is still about the region asked:
-                    # another city's 2017 target is not part of this answer.
+                    # another city's 2017 target is not part of this answer; a figure asked
+                    # for is what each group's quote must give.
+                    if qa.asks_quantity and not has_figure(c.text):
+                        continue
                     if c.coverage > 0 and c.region_ok and belongs(passages[c.passage]):
                         take(c, self.max_quote_chars + 200)
                         break
@@ -431,7 +436,9 @@ def _starts(text: str, start: int, end: int, clauses: bool) -> list[int]:
     return out
 
 
-def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]:
+def _spans(
+    units: list[Unit], i: int, kind: str, budget: int, weights: dict[str, float] | None = None
+) -> list[list[int]]:
     """The quotes unit ``i`` can anchor (lists of contiguous unit indexes)."""
     u = units[i]
     if u.pointer:
@@ -449,9 +456,15 @@ def _spans(units: list[Unit], i: int, kind: str, budget: int) -> list[list[int]]
         spans.append([i, nxt])  # a short unit is often half of what answers
     if nxt is not None and kind == "who" and not _ENTITY.search(u.text) and _ENTITY.search(units[nxt].text):
         spans.append([i, nxt])
-    if kind == "figure" and i > 0 and units[i - 1].kind == "content" and has_figure(u.text):
-        spans.append([i - 1, i])  # the sentence before may name what the figure counts
+    if kind == "figure" and i > 0 and units[i - 1].kind == "content" and has_figure(u.text) \
+            and weights is not None and coverage(units[i - 1].text, weights) > coverage(u.text, weights):
+        spans.append([i - 1, i])  # the sentence before names what the figure counts
     return spans
+
+
+def _indicators(text: str) -> set[str]:
+    """The indicators (ingest/indicators.py: 专利授权量, 高新技术企业数量 …) a text names."""
+    return {k.indicator.name for k in find_keywords(normalize(text))}
 
 
 def _bigrams(text: str) -> set[str]:
@@ -509,6 +522,7 @@ class _Context:
     top: float  # best passage score
     q_grams: set[str]
     budget: int
+    indicators: frozenset[str]  # the indicators the question names (ingest/indicators.py)
 
     @classmethod
     def of(cls, qa: QueryAnalysis, passages: Sequence[Passage], term_weight: TermWeight | None) -> "_Context":
@@ -522,12 +536,14 @@ class _Context:
             top=max((p.score for p in passages), default=0.0) or 1.0,
             q_grams=_bigrams(qa.text),
             budget=_BUDGET.get(qa.answer_kind, _BUDGET["what"]),
+            indicators=frozenset(_indicators(qa.text)),
         )
 
 
 # The features of a candidate answer, in the order the ranker reports them.
 RANKER_FEATURES = (
-    "coverage", "coverage_all", "focus_coverage", "lead_coverage", "bigram_coverage", "anchor_coverage", "passage_score", "dense_rel", "lexical_rel",
+    "coverage", "coverage_all", "focus_coverage", "lead_coverage", "bigram_coverage", "anchor_coverage",
+    "indicator_match", "indicator_clash", "passage_score", "dense_rel", "lexical_rel",
     "inv_rank", "figure_match", "figure_miss", "unit_match", "unit_miss", "entity_match",
     "date_match", "pointer", "pointer_list", "units", "length", "novelty", "restates",
     "region_ok", "region_stated", "year_ok", "year_named", "target_cue", "subsidy_cue", "first_unit", "after_title",
@@ -565,6 +581,9 @@ def candidate_features(
         # "对于因履行工作职责感染新冠肺炎的医务人员，配合…": the topic first, then what is done
         "lead_coverage": coverage(_CLAUSE.split(text.strip(), 1)[0], ctx.weights),
         "bigram_coverage": len(ctx.q_grams & _bigrams(text)) / len(ctx.q_grams) if ctx.q_grams else 0.0,
+        # the indicator asked about (专利授权量) named in the text, or only others (发明专利授权量)
+        "indicator_match": float(bool(ctx.indicators & (found := _indicators(text)))),
+        "indicator_clash": float(bool(ctx.indicators) and bool(found) and not ctx.indicators & found),
         "anchor_coverage": cov_anchor,
         "passage_score": max(0.0, p.score / ctx.top) if ctx.top > 0 else 0.0,
         "dense_rel": float(p.scores.get("dense_norm", 0.0)),

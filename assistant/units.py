@@ -112,8 +112,10 @@ def _classify(piece: str, start: int, end: int, *, is_title: bool) -> list[Unit]
     if heading is not None:
         rest = body[body.find(heading.marker) + len(heading.marker):]
         title = re.sub(r"[。.；;：:\s]+$", "", rest)
-        # 一、加强组织领导。 names a topic; （二）延期缴纳社保，最长6个月。 states something
-        if len(title) <= _HEADING_MAX_CHARS and not re.search(r"[，,、；;]|\d", title):
+        # 一、加强组织领导。 and 三、2016年主要工作 name a topic; （二）延期缴纳社保，最长6个月。
+        # states something (a figure; a year is no figure)
+        figure = re.search(r"\d", re.sub(r"(?:19|20)\d\d\s*年", "", title))
+        if len(title) <= _HEADING_MAX_CHARS and not re.search(r"[，,、；;]", title) and not figure:
             return [Unit(piece, start, end, "heading", marker_kind)]
     if _LEAD_END.search(body):
         return [Unit(piece, start, end, "lead", marker_kind)]
