@@ -10,13 +10,14 @@ import json
 import sys
 from typing import Any
 
+from assistant.citing import title_stated
 from assistant.cli import add_store_option
 
 # Keys of each JSON object, in this order (DocumentMeta's fields plus the store's counts).
 JSON_KEYS = (
     "doc_id", "source", "path", "title", "issuer", "region", "parent_region", "province",
     "date", "year", "years", "doc_type", "format", "encoding", "content_hash", "header",
-    "chunk_count", "record_count", "chars", "ingested_at",
+    "chunk_count", "record_count", "chars", "ingested_at", "provenance", "found_by",
 )  # fmt: skip
 
 
@@ -68,9 +69,11 @@ def handle(args: argparse.Namespace) -> int:
         region = d.get("region") or ""
         if d.get("parent_region"):
             region = f"{region} ({d['parent_region']})"
+        if region and (d.get("provenance") or {}).get("region") == "inferred":
+            region += " *"  # read from the text, not stated
         table.add_row(
             d.get("source") or "",
-            d.get("title") or "",
+            d.get("title") if title_stated(d) else "(no title line)",
             region,
             d.get("date") or "",
             _years(d.get("years") or []),
@@ -80,6 +83,7 @@ def handle(args: argparse.Namespace) -> int:
             d.get("encoding") or d.get("format") or "",
         )
     console = Console(file=sys.stdout, highlight=False)
+    table.caption = "* region read from the text (inferred), not stated by the document"
     if not console.is_terminal:
         console.width = 200  # logs and pipes: full titles rather than 80-column ellipses
     console.print(table)

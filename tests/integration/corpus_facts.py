@@ -12,9 +12,10 @@ EXPECTED = {
         title="江门市加快推进创新驱动发展重点工作方案（2015-2017年）", issuer="江门市科学技术局",
         region="江门市", date="2015-12-07", years=[2015, 2016, 2017], doc_type={"方案"},
     ),
-    "002_a295750ddb2d6bca.txt": dict(
-        title="2022年阳江市科技工作要点", region="阳江市", date=None, years=[2022],
-        doc_type={"要点"},
+    "002_a295750ddb2d6bca.txt": dict(  # no title line, no issuer: nothing made up
+        title="002_a295750ddb2d6bca", issuer=None, region="阳江市", date=None, years=[2022],
+        doc_type={"要点"}, provenance={"title": "unknown", "issuer": "unknown", "region": "inferred",
+                                       "date": "unknown", "years": "inferred", "doc_type": "inferred"},
     ),
     "003_9713f358d5aa3b1f.txt": dict(
         title="2015年工作总结和2016年工作计划", region="赣榆区", parent_region="连云港市",

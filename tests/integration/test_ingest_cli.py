@@ -44,7 +44,7 @@ def test_whole_corpus_then_unchanged_rerun(corpus_dir, tmp_path, minilm_env, pol
     assert first.returncode == 0, first.stderr[-3000:]
     report = json.loads(first.stdout)
     assert report["counts"]["added"] == 17 and report["counts"]["failed"] == 0
-    assert report["chunks_embedded"] > 1000
+    assert report["chunks_embedded"] > 800  # 962 chunks of at most 480 tokens
     assert "committed" in first.stderr  # progress lines (stderr is not a terminal here)
 
     docs = {d["source"]: d for d in docs_json(policyqa_cli, store, env)}
