@@ -35,6 +35,10 @@ from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
 from vectorstore.base import StoredChunk
 
 SCHEMA_VERSION = 1
+# The same question must get the same passages every time (eval reproducibility): one thread
+# builds the HNSW graph (with several, it depends on thread timing) and the search looks at
+# many more neighbours than it returns, so with a few thousand chunks it is as good as exact.
+_HNSW_SEARCH = {"ef_search": 256, "num_threads": 1}
 _CONST_VECTOR = [1.0]  # manifest and records need no similarity search
 _WRITE_BATCH = 256
 _READ_BATCH = 500  # ids / $in operands per get
@@ -152,7 +156,7 @@ class ChromaStore:
         if metadata:
             kwargs["metadata"] = metadata
         if cosine:
-            kwargs["configuration"] = {"hnsw": {"space": "cosine"}}
+            kwargs["configuration"] = {"hnsw": {"space": "cosine", **_HNSW_SEARCH}}
         try:
             return self.client.create_collection(name, **kwargs)
         except Exception:
@@ -189,6 +193,8 @@ class ChromaStore:
                 "run `policyqa ingest PATH` to (re)build it",
             )
         self._chunks, self._docs, self._records = chunks, docs, records
+        if create:
+            self._tune_search(chunks)
         meta = dict(chunks.metadata or {})
         self.embedding_model: str = str(meta.get("embedding_model", "?"))
         self.embedding_dim: int = int(meta.get("embedding_dim", 0) or 0)
@@ -199,6 +205,18 @@ class ChromaStore:
                 f"no documents in the store {self.where}",
                 "run `policyqa ingest PATH` first",
             )
+
+    def _tune_search(self, collection: Any) -> None:
+        """Give a store made before the search settings above the same ones (both may change
+        after creation)."""
+        try:
+            current = (collection.configuration or {}).get("hnsw") or {}
+        except Exception:  # an older server without configuration support: leave it
+            return
+        if all(current.get(k) == v for k, v in _HNSW_SEARCH.items()):
+            return
+        with _chroma_errors("setting the search parameters", self.where):
+            collection.modify(configuration={"hnsw": dict(_HNSW_SEARCH)})
 
     def _check_embedder(self, stored: dict[str, Any], create: bool) -> None:
         from vectorstore.embeddings import embedder_fingerprint

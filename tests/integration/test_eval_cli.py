@@ -101,6 +101,15 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     assert again["baselines"]["naive"]["config"]["embedded_this_run"] == 0
     assert again["baselines"]["naive"]["config"]["chunks"] == naive_cfg["chunks"]
 
+    # The same eval on the same store gives the same ranks and answers, with or without baselines.
+    plain_json = tmp_path / "plain.json"
+    proc = policyqa_cli("eval", str(questions), "--store", str(store), "--json", str(plain_json), "--no-progress")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    plain = json.loads(plain_json.read_text(encoding="utf-8"))
+    changed = [(a["id"], a["rank"], b["rank"]) for a, b in zip(data["questions"], plain["questions"], strict=True)
+               if (a["rank"], a["answer"]) != (b["rank"], b["answer"])]
+    assert changed == []
+
     # --diff between the two runs works on real reports.
     proc = policyqa_cli("eval", "--diff", str(out_json), str(again_json))
     assert proc.returncode == 0 and "metrics (old -> new)" in proc.stdout
