@@ -282,6 +282,21 @@ def find_measures(
 MAX_MEASURES_IN_ANSWER = 8
 
 
+# Words of a subsidy question that only say "which support can I get"; the rest names what.
+_GENERIC = re.compile(r"补贴|补助|资助|奖励|扶持|支持|优惠|政策|措施|申请|享受|企业|哪些|什么|可以|能|有")
+
+
+def _covers_what_is_asked(analysis: Any, measures: Sequence[MeasureMatch]) -> bool:
+    """Do the measures' sentences name everything the question asks about beyond "support" (the
+    生活方面 of "人才可以享受哪些生活方面的优惠")? Questions naming nothing more are covered."""
+    terms = [t for t in getattr(analysis, "content_terms", None) or [] if not _GENERIC.fullmatch(t)
+             and t not in (getattr(analysis, "enterprise_types", None) or [])]
+    terms = [t for t in terms if not any(w in t for w in enterprise_types().all_surfaces)]
+    if not terms:
+        return True
+    return all(any(t in m.sentence for m in measures) for t in terms)
+
+
 def answer_subsidy_question(
     question: str, analysis: Any, store: Any, *, max_measures: int = MAX_MEASURES_IN_ANSWER
 ) -> Answer | None:
@@ -305,6 +320,8 @@ def answer_subsidy_question(
     for m in matches:
         groups.setdefault((m.region, m.measure), []).append(m)
     chosen = list(groups.values())[:max_measures]
+    if not _covers_what_is_asked(analysis, [m for g in chosen for m in g]):
+        return None  # asks about something the measure records do not name: the passages answer
 
     citations: list[Citation] = []
     lines: list[str] = []
