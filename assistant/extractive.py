@@ -223,7 +223,13 @@ class ExtractiveAnswerer:
             reason = "检索到的段落与问题不够相关。"
             if qa.region_absent:
                 names = "、".join(qa.region_mentions.get(r, r) for r in qa.uncovered_regions)
-                reason = f"已收录的文件中没有关于{names}的文件，检索到的段落说的是别的地方。"
+                reason = (
+                    f"已收录的文件中没有关于{names}的文件，检索到的段落说的是别的地方。"
+                    if qa.regions_certain
+                    # some documents do not state their region: one of them may be about it
+                    else f"已收录的文件中没有写明是关于{names}的文件（有的文件未写明地区），"
+                    "不能确认检索到的段落说的是这里。"
+                )
             draft = self.abstain(qa, passages, reason)
             draft.evidence = ev
             return draft
@@ -492,6 +498,9 @@ def _about_wanted(p: Passage, qa: QueryAnalysis) -> bool:
     document *about* 江西省, not one about another city of 江西)."""
     if set(qa.wanted_regions) & _regions_of(p):
         return True
+    if p.provenance.get("region", "stated") != "stated" and p.doc_id in qa.naming_docs:
+        # a region read from the text is a guess: a document naming the place asked may be about it
+        return True
     return any(p.region == above for r, above in qa.governing_regions.items() if r in qa.wanted_regions)
 
 
@@ -646,7 +655,13 @@ def question_features(
         "region_ok": float(best.region_ok),
         "year_ok": float(best.year_ok),
         "region_absent": float(qa.region_absent),
-        "year_uncovered": float(bool(qa.years) and set(qa.uncovered_years) >= set(qa.years)),
+        # no document is read as covering the years asked (stated or inferred years: when
+        # stated, the rule above has abstained already), and no retrieved passage names one
+        # of them (至2017年底 in a 2016 report)
+        "year_uncovered": float(
+            bool(qa.years) and set(qa.uncovered_years) >= set(qa.years)
+            and not any(f"{y}年" in x.text for x in passages for y in qa.years)
+        ),
         "absent_terms": absent,
         "best_score": best.score,
         "margin": best.score - second if second is not None else 0.0,

@@ -214,6 +214,7 @@ class QAService:
         req.analysis = first if req.resolved == req.question else analysed(req.resolved)
         catalog = self.searcher.catalog(req.generation)
         req.analysis.key_terms = split_unknown_terms(req.analysis.key_terms, catalog.doc_freq)
+        req.analysis.note_text_mentions(catalog.named_where_region_unstated)
         return req
 
     def _step_retrieve(self, req: _Request) -> _Request:

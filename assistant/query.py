@@ -247,6 +247,7 @@ class QueryAnalysis:
     language: str = "zh"  # "zh", "en" or "none" (no letters at all)
     regions: list[str] = field(default_factory=list)  # normalised: 阳江市, 赣榆区 …
     region_mentions: dict[str, str] = field(default_factory=dict)  # normalised -> as written
+    place_words: list[str] = field(default_factory=list)  # every place name as written, ancestors too
     years: list[int] = field(default_factory=list)
     year_mentions: list[str] = field(default_factory=list)  # "2016年", "2015-2017年"
     relative_years: list[str] = field(default_factory=list)  # 今年, 明年 …, left as words
@@ -265,6 +266,10 @@ class QueryAnalysis:
     uncovered_doc_years: list[int] = field(default_factory=list)
     # A region no document is about, mapped to the unit above it that one is (南昌市 -> 江西省).
     governing_regions: dict[str, str] = field(default_factory=dict)
+    # Uncovered regions the documents' text does name (a document read as about another place
+    # may be about this one): not known to be absent (see note_text_mentions).
+    mentioned_regions: list[str] = field(default_factory=list)
+    naming_docs: list[str] = field(default_factory=list)  # doc_ids of those documents
     # Whether the corpus states what the uncovered regions / years are judged by (see
     # CorpusCoverage); only then is "no document about it" said without looking further.
     regions_certain: bool = True
@@ -328,8 +333,23 @@ class QueryAnalysis:
 
     @property
     def region_absent(self) -> bool:
-        """Every region the question names is one no document is known to be about."""
-        return bool(self.regions) and set(self.uncovered_regions) >= set(self.regions)
+        """Every region the question names is one no document is about or names in its text."""
+        absent = set(self.uncovered_regions) - set(self.mentioned_regions)
+        return bool(self.regions) and absent >= set(self.regions)
+
+    def note_text_mentions(self, naming: Callable[[str], set[str]]) -> "QueryAnalysis":
+        """Mark the regions asked that ``naming`` finds (the documents that do not state their
+        region and name it, as written, in full or by its stem): their metadata, read from
+        the text, cannot say the region is absent, and they may be about it."""
+        docs: dict[str, None] = {}
+        self.mentioned_regions = []
+        for r in self.wanted_regions:
+            found = set().union(*(naming(f) for f in {self.region_mentions.get(r, r), r, _stem(r)}))
+            if found and r in self.uncovered_regions:
+                self.mentioned_regions.append(r)
+            docs.update(dict.fromkeys(sorted(found)))
+        self.naming_docs = list(docs)
+        return self
 
     @property
     def answer_regions(self) -> list[str]:
@@ -376,6 +396,11 @@ class QueryAnalysis:
         out["content_terms"] = self.content_terms
         out["focus_terms"] = self.focus_terms
         return out
+
+
+def _stem(name: str) -> str:
+    """A region's name without its unit (中山 for 中山市); two-character names stay whole."""
+    return name[:-1] if len(name) > 2 and name[-1] in "市区县省" else name
 
 
 def _region_covered(region: str, coverage: CorpusCoverage) -> bool:
@@ -463,6 +488,10 @@ def analyze(
     for name, surface in finder(text):
         qa.regions.append(name)
         qa.region_mentions[name] = surface
+    if find_regions is None:
+        from ingest import regions as gazetteer
+
+        qa.place_words = list(dict.fromkeys(m.name for m in gazetteer.find_regions(text)))
 
     qa.years, qa.year_mentions = find_years(text)
     qa.doc_years = find_doc_years(text)
@@ -559,10 +588,12 @@ def key_terms(
 ) -> list[str]:
     """Content words of the question, in order, without regions, years and stopwords."""
     rest = text
-    for surface in sorted(qa.region_mentions.values(), key=len, reverse=True):
+    # every place the question names, also one standing above another (浙江省 in 开化县…浙江省…)
+    places = set(qa.region_mentions.values()) | set(qa.place_words)
+    for surface in sorted(places, key=len, reverse=True):
         rest = rest.replace(surface, " ")
     for name in qa.regions:  # also the bare stem: 中山 when 中山市 was found
-        stem = name[:-1] if len(name) > 2 and name[-1] in "市区县省" else name
+        stem = _stem(name)
         rest = rest.replace(stem, " ")
     for m in qa.year_mentions:
         rest = rest.replace(m, " ")

@@ -1,7 +1,7 @@
-"""Fit the answerer's candidate ranker and abstainers on labelled questions of two corpora, and
-check each fit leave-one-corpus-out (fit on one corpus, measure on the other).
+"""Fit the answerer's candidate ranker and abstainers on labelled questions of the dev corpora, and
+check each fit leave-one-corpus-out (fit on the others, measure on the one held out).
 
-    .venv/bin/python benchmarks/fit_answering.py                   # fit on sample-dev + p20-dev, write
+    .venv/bin/python benchmarks/fit_answering.py                   # fit on all dev sets, write
     .venv/bin/python benchmarks/fit_answering.py --loco-only       # only the leave-one-corpus-out report
 
 Question sets and stores are those of ``benchmarks/sweep.py`` (its ``--work`` folder and vector
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sweep import CachedEmbeddings, _apply, ensure_store, question_set  # noqa: E402
 
-FIT_SETS = ("sample-dev", "p20-dev")
+FIT_SETS = ("sample-dev", "p20-dev", "blind1")
 
 
 def _label_candidates(q: Any, cands: list[Any]) -> list[float]:
@@ -155,30 +155,34 @@ def main(argv: list[str] | None = None) -> int:
 
     names = list(RANKER_FEATURES)
     with_dense, without = list(ABSTAINER_FEATURES), [f for f in ABSTAINER_FEATURES if f != "dense"]
-    print("leave-one-corpus-out (fit on one dev set, measure on the other):")
-    for fit_on, test_on in (FIT_SETS, FIT_SETS[::-1]):
-        ranker = fit_ranker(groups(rows[fit_on]), names, l2=args.l2)
-        print(f"  ranker  fit {fit_on:10} -> top-1 right: {fit_on} {top1(ranker, rows[fit_on]):.3f}, "
-              f"{test_on} {top1(ranker, rows[test_on]):.3f}")
+    def others(held: str) -> list[dict]:
+        return [r for name in FIT_SETS if name != held for r in rows[name]]
+
+    print("leave-one-corpus-out (fit on the other dev sets, measure on the held-out one):")
+    for held in FIT_SETS:
+        ranker = fit_ranker(groups(others(held)), names, l2=args.l2)
+        print(f"  ranker  held out {held:10} -> top-1 right: fitted sets {top1(ranker, others(held)):.3f}, "
+              f"{held} {top1(ranker, rows[held]):.3f}")
     # The ranker decides which candidate the abstainer sees: refit with the final ranker first.
-    ranker = fit_ranker(groups(rows[FIT_SETS[0]] + rows[FIT_SETS[1]]), names, l2=args.l2)
+    pooled = [r for name in FIT_SETS for r in rows[name]]
+    ranker = fit_ranker(groups(pooled), names, l2=args.l2)
     models = AnsweringModels(ranker, {FALLBACK_MODEL: packaged_models().abstainers[FALLBACK_MODEL]}, FIT_SETS)
     rows = {name: collect(name, settings, args.work, cache, models) for name in FIT_SETS}
-    for fit_on, test_on in (FIT_SETS, FIT_SETS[::-1]):
+    for held in FIT_SETS:
         for label, feats in (("with dense", with_dense), ("no dense", without)):
-            a = fit_abstainer(rows[fit_on], feats, model_name)
-            print(f"  abstain fit {fit_on:10} ({label:10}) t={a.threshold:.2f} -> accuracy: "
-                  f"{fit_on} {abstention_accuracy(a, rows[fit_on]):.3f}, {test_on} {abstention_accuracy(a, rows[test_on]):.3f}")
-    both = rows[FIT_SETS[0]] + rows[FIT_SETS[1]]
+            a = fit_abstainer(others(held), feats, model_name)
+            print(f"  abstain held out {held:10} ({label:10}) t={a.threshold:.2f} -> accuracy: "
+                  f"fitted sets {abstention_accuracy(a, others(held)):.3f}, {held} {abstention_accuracy(a, rows[held]):.3f}")
+    pooled = [r for name in FIT_SETS for r in rows[name]]
     final = AnsweringModels(
         ranker,
-        {model_name: fit_abstainer(both, with_dense, model_name),
-         FALLBACK_MODEL: fit_abstainer(both, without, FALLBACK_MODEL)},
+        {model_name: fit_abstainer(pooled, with_dense, model_name),
+         FALLBACK_MODEL: fit_abstainer(pooled, without, FALLBACK_MODEL)},
         FIT_SETS,
     )
-    print(f"fit on both: ranker top-1 {top1(ranker, both):.3f}; abstention "
-          f"{abstention_accuracy(final.abstainer_for(model_name), both):.3f} ({model_name}), "
-          f"{abstention_accuracy(final.abstainer_for(None), both):.3f} (fallback)")
+    print(f"fit on all: ranker top-1 {top1(ranker, pooled):.3f}; abstention "
+          f"{abstention_accuracy(final.abstainer_for(model_name), pooled):.3f} ({model_name}), "
+          f"{abstention_accuracy(final.abstainer_for(None), pooled):.3f} (fallback)")
     for name, w in sorted(ranker.model.weights.items(), key=lambda kv: -abs(kv[1])):
         print(f"    ranker {name:16} {w:+.3f}")
     if not args.loco_only:

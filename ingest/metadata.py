@@ -68,7 +68,7 @@ _HEADING_TYPES = {
     ),
 }
 _SELF_LEVEL = {
-    "district": re.compile(r"全区|我区|区委|区政府|本区"),
+    "district": re.compile(r"全区|我区|区委|区政府|本区|全县|我县|县委|县政府|本县"),
     "city": re.compile(r"全市|我市|市委|市政府|本市"),
     "province": re.compile(r"全省|我省|省委|省政府|本省"),
 }

@@ -253,6 +253,12 @@ class ChunkCatalog:
     def matching_ids(self, filters: SearchFilters) -> set[str]:
         return {i for i, m in self.meta.items() if filters.matches(m)}
 
+    def named_where_region_unstated(self, term: str) -> set[str]:
+        """The documents that do not state their region and whose text contains ``term`` (by
+        doc_id). Such a document, read as about one place, may be about another it names."""
+        return {str(m.get("doc_id")) for i, m in self.meta.items()
+                if m.get("region_status", "stated") != "stated" and term in self.texts[i]}
+
     def doc_freq(self, term: str) -> int:
         """Chunks whose text contains ``term`` (substring; cached)."""
         with self._lock:
