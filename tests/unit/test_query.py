@@ -160,3 +160,23 @@ def test_evidence_states_the_kind_of_figure() -> None:
     assert states_unit("三分之一以上", "share")
     assert not states_unit("贷款贴息企业12家", "share")
     assert states_unit("新认定高新技术企业6家", None), "no unit asked: any figure will do"
+
+
+def test_a_place_named_in_a_document_of_unstated_region_is_not_absent() -> None:
+    """嘉善 in the text of a document whose region was read from its text (as 上海市): the
+    question about 嘉善县 is not about a place no document is about."""
+    from assistant.query import CorpusCoverage, analyze
+    cov = CorpusCoverage.from_documents(
+        [{"region": "上海市", "years": [2020], "provenance": {"region": "inferred"}}]
+    )
+    texts = {"d1": "嘉善与上海科技合作交流对接机制", "d2": "我县规上工业企业研发经费"}
+
+    def naming(term: str) -> set[str]:
+        return {d for d, t in texts.items() if term in t}
+
+    qa = analyze("嘉善县规上工业企业研发经费支出是多少？", coverage=cov)
+    assert qa.regions == ["嘉善县"] and qa.region_absent and not qa.region_out_of_corpus
+    qa.note_text_mentions(naming)
+    assert not qa.region_absent and qa.naming_docs == ["d1"]
+    qa = analyze("临安区规上工业企业研发经费支出是多少？", coverage=cov).note_text_mentions(naming)
+    assert qa.region_absent and qa.naming_docs == []
