@@ -28,7 +28,7 @@ from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
 from common.textnorm import Sentence
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, split_units
-from common.lexicon import support_pattern, synonyms
+from common.lexicon import YEAR, support_pattern, synonyms
 from common.textnorm import normalize
 from ingest.headings import marker_kind, strip_marker
 from ingest.indicators import find_keywords
@@ -159,7 +159,9 @@ class ExtractiveAnswerer:
                     first, last = units[span[0]], units[span[-1]]
                     for start in _starts(p.text, first.start, last.end, span == [i] and qa.answer_kind != "list"):
                         text = p.text[start : last.end]
-                        f = candidate_features(ctx, pi, p, u, text, len(span), i == 0 and start == first.start)
+                        f = candidate_features(
+                            ctx, pi, p, u, text, len(span), i == 0 and start == first.start, start
+                        )
                         f["before_coverage"] = before if span[0] == i else 0.0
                         f["with_pointer"] = float(u.pointer and span[0] == i)
                         f["clause_start"] = float(start != first.start)
@@ -341,14 +343,18 @@ class ExtractiveAnswerer:
         return Draft(text="".join(pieces), citations=[], abstained=True, reason=reason, pieces=pieces)
 
 
-def year_status(text: str, p: Passage, wanted: Sequence[int]) -> tuple[bool, bool]:
+_YEAR_WORD = re.compile(rf"({YEAR})\s*年")
+
+
+def year_status(text: str, p: Passage, wanted: Sequence[int], before: str = "") -> tuple[bool, bool]:
     """(the sentence names a year asked about, the sentence is about a year asked about).
 
     A sentence naming the year is about it. Otherwise a section heading naming other years
     decides ("一、2018年工作情况" is not about 2019); then a sentence naming only later years is
     a target of a document covering the year (a 2016 plan's 至2017年底), one naming only earlier
     years is about them unless its document covers the year ("2015年有7家入库，目前共有19家"
-    in a 2016 report); else the document's years decide."""
+    in a 2016 report); else the document's years decide, and where they do not, the last year
+    the passage names before the sentence ("2020年,…开展申报工作。…全年共申报9家")."""
     if not wanted:
         return False, True
     want = set(wanted)
@@ -358,6 +364,9 @@ def year_status(text: str, p: Passage, wanted: Sequence[int]) -> tuple[bool, boo
     in_section = set(find_years(p.section, strict=True)[0]) if p.section else set()
     if in_section and not in_section & want:
         return False, False
+    if not covers and before:
+        named = [int(m.group(1)) for m in _YEAR_WORD.finditer(before)]
+        covers = bool(named) and named[-1] in want
     return False, covers
 
 
@@ -561,7 +570,8 @@ RANKER_FEATURES = (
 
 
 def candidate_features(
-    ctx: _Context, pi: int, p: Passage, anchor: Unit, text: str, n_units: int, first_unit: bool
+    ctx: _Context, pi: int, p: Passage, anchor: Unit, text: str, n_units: int, first_unit: bool,
+    start: int | None = None,
 ) -> dict[str, float]:
     """What the ranker knows about one candidate (all in [0, 1] or counts)."""
     qa = ctx.qa
@@ -572,7 +582,9 @@ def candidate_features(
     cov_all = max(coverage(anchor.text, ctx.all_weights), coverage(text, ctx.all_weights))
     wanted = set(qa.wanted_regions)
     region_ok = not wanted or _about_wanted(p, qa)
-    year_named, year_ok = year_status(text if single else anchor.text + text, p, qa.wanted_years)
+    year_named, year_ok = year_status(
+        text if single else anchor.text + text, p, qa.wanted_years, p.text[: anchor.start if start is None else min(anchor.start, start)]
+    )
     if qa.doc_years and p.year not in qa.doc_years:
         year_ok = False  # "2019年报告里…": another year's report
     elif qa.doc_years:

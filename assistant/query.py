@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from common.errors import QuestionError
-from common.lexicon import YEAR, aspect_words, enterprise_types, question_stopwords, support_words
+from common.lexicon import (
+    YEAR, asking_prefixes, aspect_words, enterprise_types, question_stopwords, support_words,
+)
 
 # Questions longer than this are cut for embedding and BM25 (the answer still names the whole
 # question). 512 characters is far more than any real question and keeps search fast.
@@ -608,7 +610,7 @@ def key_terms(
     rest = _LATIN_WORD.sub(" ", rest)
     for t in tok(rest):
         t = t.strip().lower()
-        if not t or t in _STOPWORDS or not has_content(t):
+        if not t or t in _STOPWORDS or not has_content(t) or t.startswith(asking_prefixes()):
             continue
         if t.isdigit() or re.fullmatch(r"[\d.%]+", t):
             terms.append(t)  # a number in a question (1724件?) is a strong term

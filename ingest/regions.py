@@ -305,6 +305,9 @@ def find_regions(text: str, context: Iterable[str] = ()) -> list[RegionMatch]:
         weak = surface not in g.full_forms or len(surface) == 2
         if county and weak and _straddles_a_word(text, m.start(), m.end()):
             continue
+        # 对新建区级科技产业园区: an ordinary word before 区级 / 县级 / 市级 is no place (新建区)
+        if county and text[m.end() : m.end() + 1] == "级" and _ordinary_word(surface[:-1]):
+            continue
         hits.append((m, g.surface[surface]))
     known = set(context)
     for _, codes in hits:

@@ -241,6 +241,12 @@ def question_stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def asking_prefixes() -> tuple[str, ...]:
+    """Question words that open a token (几家, 多少钱): such a token asks, it names no topic."""
+    return tuple(_sections("stopwords.txt").get("asking", []))
+
+
+@lru_cache(maxsize=1)
 def aspect_words() -> frozenset[str]:
     return _words("aspects.txt")
 

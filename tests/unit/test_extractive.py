@@ -219,3 +219,15 @@ def test_gdp_in_a_question_matches_the_reports_words() -> None:
     assert coverage("财政性教育经费占国内生产总值比例持续超过4%", weights) == 1.0
     assert coverage("全省地区生产总值增长5.4%，比例合理", weights) == 1.0
     assert coverage("研发经费投入比例提高", weights) == 0.5
+
+
+def test_a_sentence_without_a_year_is_about_the_year_named_before_it() -> None:
+    """A document with no known years: "全年共申报9家" is about the 2020 the passage named."""
+    from dataclasses import replace
+
+    text = "2020年,各部门深入开展高新技术企业申报认定工作。全年共申报9家高新技术企业。"
+    p = replace(passage("yj", text), years=[], year=None)
+    before = p.text[: p.text.index("全年")]
+    assert year_status("全年共申报9家高新技术企业。", p, [2020], before) == (False, True)
+    assert year_status("全年共申报9家高新技术企业。", p, [2019], before) == (False, False)
+    assert year_status("全年共申报9家高新技术企业。", p, [2020]) == (False, False)

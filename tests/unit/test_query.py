@@ -180,3 +180,13 @@ def test_a_place_named_in_a_document_of_unstated_region_is_not_absent() -> None:
     assert not qa.region_absent and qa.naming_docs == ["d1"]
     qa = analyze("临安区规上工业企业研发经费支出是多少？", coverage=cov).note_text_mentions(naming)
     assert qa.region_absent and qa.naming_docs == []
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [("2016年初阳江全市有几家高新技术企业？", "几家"), ("赣榆和中山的创新券各发了多少钱？", "多少钱"),
+     ("开化县2020年哪家企业被认定为创新型领军企业？", "哪家"), ("需要什么样的条件？", "什么样")],
+)
+def test_question_words_are_no_key_terms(question: str, asking: str) -> None:
+    terms = ask(question).key_terms
+    assert terms and not any(t.startswith(asking[:1]) and asking in t for t in terms)

@@ -154,7 +154,11 @@ def test_a_shared_name_is_resolved_by_the_places_around_it() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["劳动能力鉴定结论", "各市和县级政府", "加强江海联运"],
+    "text", ["劳动能力鉴定结论", "各市和县级政府", "加强江海联运", "对新建区级科技产业园区给予补贴"],
 )
 def test_a_county_name_inside_a_word_is_no_place(text: str) -> None:
     assert [m.normalised for m in find_regions(text) if m.level == "district"] == []
+
+
+def test_a_full_county_name_before_a_level_word_is_still_a_place() -> None:
+    assert [m.normalised for m in find_regions("开化县级财政安排科技经费")] == ["开化县"]
