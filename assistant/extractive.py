@@ -515,12 +515,17 @@ def _about_wanted(p: Passage, qa: QueryAnalysis) -> bool:
 
 def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
     """"No 南昌市 document; this is 江西省's, which governs it" when the answer comes from the
-    unit above a region no document is about."""
+    unit above a region no document is about; "this document names no region" when the answer
+    comes from one that does not say where it is from."""
     notes = []
     for region, above in qa.governing_regions.items():
         if region in qa.wanted_regions and any(p.region == above for p in used):
             asked = qa.region_mentions.get(region, region)
             notes.append(f"已收录的文件中没有关于{asked}的文件；以下依据{above}的文件（适用于{asked}）。")
+    unknown = list(dict.fromkeys(document_name(p) for p in used if not p.region))
+    if qa.wanted_regions and unknown:
+        asked = "、".join(qa.region_mentions.get(r, r) for r in qa.wanted_regions)
+        notes.append(f"{'、'.join(unknown)}未写明所属地区，是否关于{asked}请核对原文。")
     return "".join(notes) + ("\n" if notes else "")
 
 
@@ -581,7 +586,8 @@ def candidate_features(
     cov = max(cov_anchor, cov_quote)
     cov_all = max(coverage(anchor.text, ctx.all_weights), coverage(text, ctx.all_weights))
     wanted = set(qa.wanted_regions)
-    region_ok = not wanted or _about_wanted(p, qa)
+    # A document that names no region at all may be about the one asked: neither fits nor clashes.
+    region_ok: float = 1.0 if not wanted or _about_wanted(p, qa) else (0.5 if not p.region else 0.0)
     year_named, year_ok = year_status(
         text if single else anchor.text + text, p, qa.wanted_years, p.text[: anchor.start if start is None else min(anchor.start, start)]
     )
@@ -622,7 +628,7 @@ def candidate_features(
         "length": min(1.0, len(text) / 300.0),
         "novelty": novelty,
         "restates": float(novelty < 0.35),
-        "region_ok": float(region_ok),
+        "region_ok": region_ok,
         "region_stated": float(p.provenance.get("region", "stated") == "stated"),
         "year_ok": float(year_ok),
         "year_named": float(bool(qa.wanted_years) and year_named),
@@ -664,7 +670,7 @@ def question_features(
         "novelty": f.get("novelty", 1.0),
         "figure_miss": f.get("figure_miss", 0.0),
         "unit_miss": f.get("unit_miss", 0.0),
-        "region_ok": float(best.region_ok),
+        "region_ok": best.features["region_ok"],
         "year_ok": float(best.year_ok),
         "region_absent": float(qa.region_absent),
         # no document is read as covering the years asked (stated or inferred years: when

@@ -231,3 +231,19 @@ def test_a_sentence_without_a_year_is_about_the_year_named_before_it() -> None:
     assert year_status("全年共申报9家高新技术企业。", p, [2020], before) == (False, True)
     assert year_status("全年共申报9家高新技术企业。", p, [2019], before) == (False, False)
     assert year_status("全年共申报9家高新技术企业。", p, [2020]) == (False, False)
+
+
+def test_a_document_naming_no_region_may_answer_with_a_note() -> None:
+    """A notice that never says where it is from neither fits nor clashes with the region asked:
+    the answer says the document names no region."""
+    from dataclasses import replace
+
+    text = "2016年我市认定通过国家高新技术企业13家,全市高新技术企业总数达44家。"
+    p = replace(passage("yj", text), region=None, parent_region=None, province=None,
+                title="政府信息公开", provenance={"region": "unknown"})
+    d = answer("阳江2016年认定通过多少家国家高新技术企业？", [p])
+    assert "13家" in d.text and "未写明所属地区" in d.text
+    other = replace(passage("yj", text), region="中山市", provenance={"region": "stated"})
+    features = ExtractiveAnswerer().score_sentences(ask("阳江2016年认定通过多少家国家高新技术企业？"), [p, other])
+    by_region = {c.passage: c.features["region_ok"] for c in features}
+    assert by_region == {0: 0.5, 1: 0.0}
