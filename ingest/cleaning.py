@@ -42,7 +42,12 @@ _INLINE_CHROME = re.compile(
     r"【\s*字体[^】]*(?:】|$)"  # 【字体：大 中 小】, or cut off at the end of the line
     r"|[【\[]\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|收藏|返回顶部)\s*[】\]]"
 )
-_BREADCRUMB = re.compile(r"^(?:您|你)?(?:现在|当前|所在)的?位置\s*[:：>]?")
+# 您当前所在位置: …, 当前位置：首页 > …, and a bare trail 首页 > 政务公开 > 规划计划
+_BREADCRUMB = re.compile(
+    r"^(?:您|你)?(?:现在|当前|所在)+的?位置\s*[:：>]?|^(?:您|你)的位置\s*[:：>]|^首页\s*[>＞›»]"
+    # a bare trail of short section names: >政府信息公开>工作信息>计划总结
+    r"|^[>＞›»]?\s*(?:[^>＞›»。，,；;]{1,20}\s*[>＞›»]\s*){2,}[^>＞›»。，,；;]{0,20}$"
+)
 _SHARE = re.compile(r"^(?:转载)?分享(?:到|至)?\s*[:：]?\s*$|^转载分享")
 _PRINT_CLOSE = re.compile(
     r"^(?:[【\[]?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|收藏本页|【?\s*字体)\s*[】\]]?\s*)+$"
@@ -108,6 +113,9 @@ def is_chrome_line(s: str) -> bool:
     """True for a (stripped) line that is site furniture, not document text."""
     if not s:
         return False
+    bare = _BULLET.sub("", s).strip()
+    if bare and bare != s and is_chrome_line(bare):
+        return True  # • 无障碍: a menu item
     if _STRAY.match(s) or _PRINT_CLOSE.match(s) or _SHARE.match(s) or _BREADCRUMB.match(s):
         return True
     if _LATIN_WORD_LINE.match(s):

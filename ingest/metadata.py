@@ -171,10 +171,24 @@ def _inner_title(lines: list[str], quoted: str) -> str:
     return quoted
 
 
+_TOP_LINES = 8
+
+
+def _top_lines(lines: list[str]) -> list[str]:
+    """The lines before the body: at most the first eight, up to the first heading or sentence."""
+    out = []
+    for line in lines[:_TOP_LINES]:
+        if match_heading(line) is not None or "。" in line:
+            break
+        out.append(line)
+    return out
+
+
 def _looks_like_title(line: str) -> bool:
     return (
         4 <= len(line) <= 60
         and "。" not in line
+        and len(re.findall(r"[|｜]", line)) < 2  # a navigation or index row (信息公开 | 政策文件 |)
         and not line.endswith(("：", ":", "，", ","))
         and match_heading(line) is None
         and not _DATE_LINE.match(line)
@@ -313,7 +327,12 @@ def _title(header: dict[str, str], lines: list[str]) -> tuple[str | None, str]:
     repost = _REPOST.search(first) if first.startswith(("转发", "印发", "关于印发")) else None
     if repost:
         return _inner_title(lines, repost.group(1)), "forwarded document's title"
-    if _looks_like_title(first):
+    # Pages often open with a site banner, the issuer's name or a navigation row before the
+    # title: a line near the top that names a document type (通知, 总结, 方案 …) is the title.
+    for line in _top_lines(lines):
+        if _looks_like_title(line) and _title_types(line) and not _is_org(line):
+            return line.strip("|｜ "), "title line"
+    if _looks_like_title(first) and not _is_org(first):
         return first, "title line"
     lead = _leading_title(first)
     if lead:

@@ -249,3 +249,26 @@ def test_a_county_outside_the_sample_cities_is_found(tmp_path: Path) -> None:
                     encoding="utf-8")
     meta, _ = _meta(path)
     assert (meta.region, meta.parent_region, meta.province) == ("滨城区", "滨州市", "山东省")
+
+
+@pytest.mark.parametrize(
+    ("top", "title"),
+    [
+        (["某某市科学技术局", "政府信息公开"], "某某市科学技术局2019年工作总结"),  # the issuer's banner
+        (["信息公开 | 政策文件 | 区政府文件 |"], "某某市科学技术局2019年工作总结"),  # a navigation row
+        ([">政府信息公开>工作信息>计划总结"], "某某市科学技术局2019年工作总结"),  # a breadcrumb trail
+        (["• 无障碍", "• 长辈版"], "某某市科学技术局2019年工作总结"),  # menu items
+    ],
+)
+def test_the_title_line_after_a_page_banner(tmp_path: Path, top: list[str], title: str) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join([*top, title, "2019年,全市科技工作取得新进展。", "一、主要成效"]), encoding="utf-8")
+    meta, _ = _meta(path)
+    assert meta.title == title and meta.provenance["title"] == "stated"
+
+
+def test_an_organisation_line_alone_is_no_title(tmp_path: Path) -> None:
+    path = tmp_path / "banner.txt"
+    path.write_text("某某市科学技术局\n2019年,全市科技工作取得新进展。", encoding="utf-8")
+    meta, _ = _meta(path)
+    assert meta.title == "banner" and meta.provenance["title"] == "unknown"
