@@ -1,19 +1,24 @@
-"""The default answerer: verbatim, cited sentences from the retrieved passages; no LLM.
+"""The default answerer: verbatim, cited answer units from the retrieved passages; no LLM.
 
-Sentences of the top passages (split on 。；！？ and line breaks) are scored for the question:
-coverage of its key terms (IDF-weighted, so 专利申请量 counts more than 企业), numbers when it
-asks 多少 / 几 / 比例 / 金额, target wording for target questions, support wording for subsidy
-questions, the year and region asked about, and the passage's retrieval rank. The best few are
-quoted verbatim (numbers are therefore never altered), each followed by the marker ``[n]`` of
-its passage (n = the passage's rank in ``Answer.passages``), under a short lead line naming the
-document: 根据《…》（中山市科学技术局，2019-03-22）：“…”[1]. Evidence from several documents is
-grouped under one lead line per document.
+The top passages are cut into answer units (``assistant.units``: sentences, and pieces of
+documents whose line breaks were lost), each known as a statement, a heading, a question, a
+title or a lead-in. A pointer (heading, question, lead-in) is never quoted alone: it stands for
+the content after it, which is what the question's kind asks for (a figure question gets the
+sentence holding the figure, with the neighbour naming its subject when it needs one; a list or
+requirement question gets the items under the matched heading, up to a budget; a who/which
+question gets the sentence naming the entity). Candidates are described by named features (key
+term coverage, IDF-weighted; the value kind asked for, such as an amount, a count or a date;
+target and support wording; year and region fit, using only what the metadata states; dense
+similarity; retrieval rank) and ordered by the fitted ranker of ``assistant.scoring``. The best
+few are quoted verbatim (numbers are therefore never altered), each followed by the marker
+``[n]`` of its passage, under a lead line naming the document (``assistant.citing``: a 《title》
+only when the document states it).
 
-It abstains ("未在已收录的文件中找到…", plus the nearest passages as 可能相关) when the evidence
-is weak: an evidence score combining term coverage of the best sentence, the passage's dense
-similarity and any region / year mismatch falls under ``settings.answer.abstain_threshold``
-(calibrated on answerable and unanswerable questions, see README), or the question is about a
-region or year that no document covers.
+It abstains ("未在已收录的文件中找到…", plus the nearest passages as 可能相关) when the fitted
+abstainer of the store's embedding model gives the best candidate too low a probability of
+answering, or when the question is about a region or year that no document is stated to cover.
+A region with no document of its own is answered from the documents of the unit above it
+(a province's notice governs its cities), and the answer says so.
 """
 
 from __future__ import annotations
