@@ -1,6 +1,6 @@
 """``policyqa eval``: run a question set against the store, with baselines, and report.
 
-    policyqa eval QUESTIONS.jsonl [--k 5] [--json OUT] [--report OUT.md|OUT.html]
+    policyqa eval QUESTIONS.jsonl [MORE.jsonl ...] [--k 5] [--json OUT] [--report OUT.md|OUT.html]
                   [--compare naive,bm25] [--store DIR] [--failures-only]
     policyqa eval --diff OLD.json NEW.json
 """
@@ -24,7 +24,10 @@ def register(subparsers: Any) -> None:
         "PolicyQA and, with --compare, through baselines in the same run; print a per-question "
         "table and totals, and write JSON / Markdown / HTML reports.",
     )
-    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl", help="the question set")
+    p.add_argument(
+        "questions", nargs="*", metavar="QUESTIONS.jsonl",
+        help="the question set; several files are run as one set (their ids must differ)",
+    )
     p.add_argument("--k", type=int, default=None, help="passages per answer (default: settings, 5)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the JSON report here")
     p.add_argument("--report", metavar="OUT.md|OUT.html", help="write a Markdown or HTML report with a chart")
@@ -65,7 +68,7 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"--k {args.k} is out of range", "use a value from 1 to 50 (default 5)")
 
     from assistant.eval.baselines import parse_baselines
-    from assistant.eval.questions import load_questions
+    from assistant.eval.questions import load_questions, merge_question_sets
     from common.settings import load_settings
 
     # Fail on a typo before loading anything heavy or running for minutes.
@@ -74,9 +77,11 @@ def handle(args: argparse.Namespace) -> int:
         from assistant.eval.report import report_format
 
         report_format(args.report)
-    qset = load_questions(args.questions)
-    for problem in qset.problems:
-        print(f"warning: {qset.path.name} {problem} (skipped)", file=sys.stderr)
+    sets = [load_questions(path) for path in args.questions]
+    for one in sets:
+        for problem in one.problems:
+            print(f"warning: {one.path.name} {problem} (skipped)", file=sys.stderr)
+    qset = merge_question_sets(sets)
     settings = load_settings(store=args.store)
     k = args.k or settings.retrieval.k
 
@@ -92,7 +97,7 @@ def handle(args: argparse.Namespace) -> int:
             answerers,
             k=k,
             progress=progress,
-            questions_path=str(args.questions),
+            questions_path=" ".join(args.questions),
             problems=[str(p) for p in qset.problems],
         )
     terminal.print_questions(run.main, failures_only=args.failures_only)

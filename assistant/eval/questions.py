@@ -8,7 +8,7 @@ Only a file with no usable question at all is an error.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,3 +176,25 @@ def load_questions(path: str | Path) -> QuestionSet:
         what = "is empty" if not text.strip() else "has no valid question"
         raise QuestionError(f"question file {str(p)!r} {what}{detail}", FORMAT_HINT)
     return qset
+
+
+def merge_question_sets(sets: Sequence[QuestionSet]) -> QuestionSet:
+    """Several question sets run as one (``policyqa eval dev.jsonl fresh.jsonl``); an id used in
+    two of them is an error, since results are reported and diffed by id."""
+    if len(sets) == 1:
+        return sets[0]
+    seen: dict[str, Path] = {}
+    for qs in sets:
+        for q in qs.questions:
+            if q.id in seen:
+                raise QuestionError(
+                    f"question id {q.id!r} is in both {str(seen[q.id])!r} and {str(qs.path)!r}",
+                    "give the questions of different sets different ids, or run the sets one by one",
+                )
+            seen[q.id] = qs.path
+    return QuestionSet(
+        path=sets[0].path,
+        questions=[q for qs in sets for q in qs.questions],
+        problems=[p for qs in sets for p in qs.problems],
+    )
+

@@ -100,3 +100,18 @@ def test_a_store_never_ingested_is_one_clear_message(tmp_path, capsys):
     assert main(["eval", str(q), "--store", str(tmp_path / "nothing_here"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "nothing has been ingested" in err and "policyqa ingest" in err
+
+
+def test_several_files_run_as_one_set_and_a_shared_id_is_refused(tmp_path, capsys, scripted):
+    first, rest = QUESTIONS[:2], QUESTIONS[2:]
+    a = write_set(tmp_path / "a.jsonl", questions=first)
+    b = write_set(tmp_path / "b.jsonl", questions=rest, extra_lines=["{broken"])
+    out = tmp_path / "e.json"
+    assert main(["eval", str(a), str(b), "--json", str(out), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"b.jsonl line {len(rest) + 1}: not valid JSON" in err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [q["id"] for q in data["questions"]] == [q.id for q in QUESTIONS]
+    assert main(["eval", str(a), str(a), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"question id {first[0].id!r} is in both" in err and "different ids" in err
