@@ -15,6 +15,8 @@ from statistics import mean
 
 import pytest
 
+from common.textnorm import contains
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +58,19 @@ def _check_consistent(metrics: dict, rows: list[dict]) -> None:
     assert metrics["pass_rate"] == pytest.approx(mean(r["passed"] for r in rows), abs=1e-3)
     for r in rows:
         assert r["rank"] is None or 1 <= r["rank"] <= 10
-        assert set(r["facts_found"]) | set(r["facts_missing"]) == set(r["facts_found"] + r["facts_missing"])
         assert r["latency_ms"] >= 0 and r["error"] is None, r
+
+
+def _check_facts_against_the_question_set(results: list[dict], rows: list[dict]) -> None:
+    """Each result splits exactly its question's expected facts into found and missing (checked
+    against the question set, not the report), and every fact it calls found is in its answer
+    under DESIGN.md's matching rule."""
+    expected = {r["id"]: r.get("expected_facts", []) for r in rows}
+    for res in results:
+        found, missing = res["facts_found"], res["facts_missing"]
+        assert sorted(found + missing) == sorted(expected[res["id"]]), res["id"]
+        assert not set(found) & set(missing), res["id"]
+        assert all(contains(res["answer"], f) for f in found), (res["id"], found)
 
 
 def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli, tmp_path):
@@ -75,12 +88,14 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     assert [q["id"] for q in data["questions"]] == [r["id"] for r in rows]
     _check_consistent(data["metrics"], data["questions"])
     assert set(data["by_kind"]) == {r["kind"] for r in rows}
+    _check_facts_against_the_question_set(data["questions"], rows)
     for kind, m in data["by_kind"].items():
         _check_consistent(m, [q for q in data["questions"] if q["kind"] == kind])
 
     assert set(data["baselines"]) == {"naive", "bm25"}
     for name, b in data["baselines"].items():
         _check_consistent(b["metrics"], b["questions"])
+        _check_facts_against_the_question_set(b["questions"], rows)
         assert not any(q["abstained"] for q in b["questions"]), name  # baselines never abstain
         assert b["metrics"]["median_answer_chars"] > 0
     naive_cfg = data["baselines"]["naive"]["config"]
