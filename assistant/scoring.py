@@ -1,9 +1,10 @@
 """Fitted linear models of the answerer: which candidate answers best, and whether to answer.
 
 Both are weighted sums of named features (``features`` dicts of floats) whose weights were fit
-on labelled questions of two differently shaped corpora (the sample reports and the
-policies2020 notices; ``benchmarks/fit_answering.py``), and checked leave-one-corpus-out: fit on
-one corpus, measure on the other. No weight is set by hand.
+on labelled questions of three differently shaped corpora (the sample reports, the
+policies2020 notices and the first blind set of short local texts; ``benchmarks/fit_answering.py``),
+and checked leave-one-corpus-out: fit on the others, measure on the one held out. No weight is
+set by hand.
 
 - :class:`Ranker`: a conditional-logit ranking model over the candidate answers of one question
   (the softmax over candidates gives each one's share of belief); fit so that candidates holding

@@ -199,7 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/policyqa-sweep"))
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="end with a Markdown table: a row per setting")
+    ap.add_argument("--from-json", type=Path, nargs="+", metavar="SWEEP.json",
+                    help="print the Markdown table of earlier --json outputs and exit")
     args = ap.parse_args(argv)
+    if args.from_json:
+        rows = [r for path in args.from_json for r in json.loads(path.read_text(encoding="utf-8"))]
+        print(markdown_table(rows))
+        return 0
 
     from common.settings import load_settings
     from vectorstore.embeddings import make_embeddings
@@ -230,7 +237,30 @@ def main(argv: list[str] | None = None) -> int:
                               f"span={r.span_start} | {r.question} | {r.answer[:120]!r}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.markdown:
+        print(markdown_table(results))
     return 0
+
+
+def markdown_table(results: list[dict]) -> str:
+    """One row per setting, for each question set its MRR@10 and pass rate (and span start and
+    ROUGE-L where the set has gold spans)."""
+    sets = list(dict.fromkeys(r["set"] for r in results))
+    labels = list(dict.fromkeys(json.dumps(r["settings"], sort_keys=True) for r in results))
+    spans = {s for s in sets if any(r["set"] == s and r["metrics"].get("span_start") is not None for r in results)}
+    head = ["setting"]
+    for s in sets:
+        head += [f"{s} MRR@10", f"{s} pass"] + ([f"{s} span start", f"{s} ROUGE-L"] if s in spans else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    by = {(json.dumps(r["settings"], sort_keys=True), r["set"]): r["metrics"] for r in results}
+    for label in labels:
+        cells = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in json.loads(label).items()) or "defaults"]
+        for s in sets:
+            m = by.get((label, s), {})
+            keys = ["mrr@10", "pass_rate"] + (["span_start", "span_rouge_l"] if s in spans else [])
+            cells += [f"{m[k]:.3f}" if m.get(k) is not None else "" for k in keys]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ class ChunkSettings(BaseModel):
         480,
         ge=16,
         description="Largest chunk, in tiktoken tokens (cl100k_base). Chosen on the dev sets of "
-        "both corpora (benchmarks/sweep.py): 160 split one answer in ten across two chunks of "
+        "three corpora (benchmarks/sweep.py): 160 split one answer in ten across two chunks of "
         "one-line notices; 640 measured no better.",
     )
     min_tokens: int = Field(
@@ -91,7 +91,7 @@ class RetrievalSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="Weight of the BM25 score in the fused score (dense gets 1 - this). "
-        "Chosen on the dev sets of both corpora with benchmarks/sweep.py; see README.",
+        "Chosen on the dev sets of three corpora with benchmarks/sweep.py; see README.",
     )
     fusion: Literal["score", "rrf"] = Field(
         "score",
@@ -123,7 +123,7 @@ class AnswerSettings(BaseModel):
         2.0,
         ge=0.0,
         description="A quote besides the best one joins an answer when its ranker score (a logit) "
-        "is at most this far below the best's. Chosen on the dev sets of both corpora.",
+        "is at most this far below the best's. Chosen on the dev sets of three corpora.",
     )
     abstain_threshold: float | None = Field(
         None,
