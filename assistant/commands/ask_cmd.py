@@ -12,7 +12,7 @@ import json
 import sys
 from typing import TextIO
 
-from assistant.citing import document_name, meta_text
+from assistant.citing import document_name, meta_text, title_stated
 from assistant.cli import add_store_option
 
 
@@ -75,7 +75,9 @@ def print_details(answer: object, out: TextIO) -> None:
             p = c.passage
             meta = meta_text(p)
             name = f"{document_name(p)}（{meta}）" if meta else document_name(p)
-            out.write(f"[{c.id}] {name} {p.source}\n")
+            # A document without a stated title is already named by its file.
+            where = f" {p.source}" if title_stated(p) else ""
+            out.write(f"[{c.id}] {name}{where}\n")
             if p.section:
                 out.write(f"    {p.section}\n")
     failed = [c for c in a.checks if not c.ok]
