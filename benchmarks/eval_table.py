@@ -21,8 +21,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from assistant.eval.metrics import QuestionResult, aggregate  # noqa: E402
+from assistant.eval.questions import load_questions  # noqa: E402
+from sweep import P20_QUESTIONS, p20_part  # noqa: E402
 
 COLUMNS = (
     ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("MRR@10", "mrr@10"), ("fact recall", "fact_recall"),
@@ -30,44 +33,29 @@ COLUMNS = (
     ("abstention", "abstention_accuracy"), ("pass", "pass_rate"), ("median answer", "median_answer_chars"),
 )
 
-
 PARTS = ("p20-dev", "p20-test", "p20-gold", "p20-ours")
 
 
-def _doc_number(text: str) -> int:
-    digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
-    return int(digits[0]) if digits else 0
-
-
-def _totals(block: dict[str, Any], half: str | None, sources: dict[str, str]) -> dict[str, Any]:
-    if not half:
+def _totals(block: dict[str, Any], part: str | None, sources: dict[str, str]) -> dict[str, Any]:
+    if not part:
         return block["metrics"]
     rows = []
     for row in block["questions"]:
-        src = sources.get(row["id"])
-        if half == "p20-gold":
-            keep = src is not None
-        elif half == "p20-ours":
-            keep = src is None
+        source = sources.get(row["id"])
+        if part == "p20-gold":
+            keep = source is not None
+        elif part == "p20-ours":
+            keep = source is None
         else:
-            keep = (_doc_number(src) % 2 == (0 if half == "p20-dev" else 1)) if src else \
-                (_doc_number(row["id"]) % 2 == (1 if half == "p20-dev" else 0))
+            keep = p20_part(row["id"], source) == part
         if keep:
             rows.append(QuestionResult.from_json(row))
     return aggregate(rows, k=block.get("k", 5))
 
 
 def _gold_sources() -> dict[str, str]:
-    """Question id -> first expected source of the gold (policies2020) questions in the run."""
-    path = ROOT.parent / "shared" / "policies2020" / "questions.jsonl"
-    out: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                q = json.loads(line)
-                if q.get("expected_sources"):
-                    out[q["id"]] = q["expected_sources"][0]
-    return out
+    """Question id -> first expected source of the policies2020 data set's own questions."""
+    return {q.id: q.expected_sources[0] for q in load_questions(P20_QUESTIONS).questions if q.expected_sources}
 
 
 def _cell(key: str, value: Any) -> str:
@@ -86,16 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|" + "---|" * len(COLUMNS))
     for spec in args.reports:
         label, _, rest = spec.partition("=")
-        path, _, half = rest.partition(":")
-        if half not in ("", *PARTS):
-            ap.error(f"{spec}: unknown part {half!r}; use one of " + ", ".join(f":{p}" for p in PARTS))
+        path, _, part = rest.partition(":")
+        if part not in ("", *PARTS):
+            ap.error(f"{spec}: unknown part {part!r}; use one of " + ", ".join(f":{p}" for p in PARTS))
         report = json.loads(Path(path).read_text(encoding="utf-8"))
-        sources = _gold_sources() if half else {}
+        sources = _gold_sources() if part else {}
         blocks = [("PolicyQA", {"metrics": report["metrics"], "questions": report["questions"], "k": report["config"]["k"]})]
         for name, b in report.get("baselines", {}).items():
             blocks.append((name, {**b, "k": report["config"]["k"]}))
         for i, (name, block) in enumerate(blocks):
-            m = _totals(block, half or None, sources)
+            m = _totals(block, part or None, sources)
             first = f"{label} ({m['questions']})" if i == 0 else ""
             print(f"| {first} | {name} | " + " | ".join(_cell(k, m.get(k)) for _, k in COLUMNS) + " |")
     return 0

@@ -148,10 +148,18 @@ def question_set(name: str) -> tuple[str, list[Any]]:
     unans = load_questions(P20_UNANSWERABLE).questions if P20_UNANSWERABLE.exists() else []
     if name == "p20":
         return "p20", gold + unans
-    parity = 0 if name == "p20-dev" else 1
-    qs = [q for q in gold if _doc_number(q.expected_sources[0]) % 2 == parity]
-    qs += [q for q in unans if _doc_number(q.id) % 2 == 1 - parity]
+    qs = [q for q in gold if p20_part(q.id, q.expected_sources[0]) == name]
+    qs += [q for q in unans if p20_part(q.id, None) == name]
     return "p20", qs
+
+
+def p20_part(question_id: str, gold_source: str | None) -> str:
+    """Which half of policies2020 a question belongs to, ``p20-dev`` or ``p20-test``: a gold
+    question by its document's number (even: dev), one of our unanswerable questions (no gold
+    source) by its id's number (odd: dev), so both halves hold both kinds."""
+    if gold_source is not None:
+        return "p20-dev" if _doc_number(gold_source) % 2 == 0 else "p20-test"
+    return "p20-dev" if _doc_number(question_id) % 2 == 1 else "p20-test"
 
 
 def _store_key(settings: Any) -> str:

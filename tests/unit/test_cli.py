@@ -1,12 +1,18 @@
-"""The ``policyqa`` entry point: how it ends when its output goes nowhere."""
+"""The ``policyqa`` entry point: how it ends when its output goes nowhere, and how ``ask`` lists
+its sources."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+from dataclasses import replace
 
 from assistant.cli import main
 from assistant.commands import docs_cmd
+from assistant.commands.ask_cmd import print_details
+from assistant.models import Answer, Citation
+from tests.unit.answer_helpers import passage
 
 
 def test_a_closed_pipe_ends_the_command_quietly(monkeypatch, tmp_path) -> None:
@@ -26,13 +32,6 @@ def test_a_closed_pipe_ends_the_command_quietly(monkeypatch, tmp_path) -> None:
 
 
 def test_ask_citations_name_a_file_once_and_a_titled_document_with_its_file():
-    import io
-    from dataclasses import replace
-
-    from assistant.commands.ask_cmd import print_details
-    from assistant.models import Answer, Citation
-    from tests.unit.answer_helpers import passage
-
     titled = passage("yj", "至2017年底,要推动建立省级孵化器3个。", section="三、2016年主要工作")
     untitled = replace(passage("gy", "全年新增高企5家。"), title="", provenance={"title": "unknown"})
     answer = Answer(question="q", answer="…", abstained=False,
