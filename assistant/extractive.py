@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
-from common.textnorm import Sentence
+from common.textnorm import Sentence, is_table_row, row_at
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, split_units
 from common.lexicon import YEAR, support_pattern, synonyms
@@ -444,7 +444,7 @@ def _starts(text: str, start: int, end: int, clauses: bool) -> list[int]:
     asking for one thing) after each clause break, so the quote can leave out what only leads up
     to the answer ("…5万床棉被、1万张折叠床，用于群众转移安置…" answers "用于什么方面" from 用于 on)."""
     out = [start]
-    if clauses:
+    if clauses and not row_at(text, start, end):  # a table row is quoted whole, headers and all
         for m in _CLAUSE.finditer(text, start, end):
             if re.search(r"\d", text[start : m.start()]):
                 break  # never leave out a figure, a year or a deadline (至2017年底) before it
@@ -476,7 +476,9 @@ def _spans(
         spans.append([i, nxt])  # a short unit is often half of what answers
     if nxt is not None and kind == "who" and not _ENTITY.search(u.text) and _ENTITY.search(units[nxt].text):
         spans.append([i, nxt])
+    # (a table row names its subject in its headers: the row above is another item)
     if kind == "figure" and i > 0 and units[i - 1].kind == "content" and has_figure(u.text) \
+            and not is_table_row(u.text) \
             and weights is not None and coverage(units[i - 1].text, weights) > coverage(u.text, weights):
         spans.append([i - 1, i])  # the sentence before names what the figure counts
     return spans

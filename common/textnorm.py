@@ -6,6 +6,10 @@ half-width forms.
 
 Sentences: :func:`split_sentences`, the one sentence splitter (answers, units, records,
 answer checks).
+
+Table rows: loaders write each row of a table as one line that repeats the column headers
+(:func:`table_row`, "项目：高企认定奖励；金额：20万元；条件：首次认定"); the splitter and the
+chunker keep such a line whole (:func:`is_table_row`), so an amount never loses its measure.
 """
 
 from __future__ import annotations
@@ -41,6 +45,57 @@ CLOSERS = "”’」』）)】》\"'〕］]"
 WRAP_MIN_CHARS = 40
 
 
+# --- table rows -----------------------------------------------------------------------------
+
+ROW_FIELD_SEP = "；"
+ROW_KEY_SEP = "："
+# A header: short, and no sentence or clause punctuation of its own.
+_ROW_KEY = re.compile(r"[^：:；;。，,！？!?\n]{1,20}：")
+
+
+def table_row(headers: list[str], cells: list[str]) -> str:
+    """One table row as a line: ``header：value`` per non-empty cell, joined by ；.
+
+    Cells without a header (or a table without a header row) are written as the bare value.
+    The same header-value pair twice (a merged cell spanning columns) is written once.
+    """
+    parts: list[str] = []
+    for n, value in enumerate(cells):
+        value = " ".join((value or "").split())
+        if not value:
+            continue
+        head = " ".join((headers[n] if n < len(headers) else "").split())
+        part = f"{head}{ROW_KEY_SEP}{value}" if head and head != value else value
+        if part not in parts:
+            parts.append(part)
+    return ROW_FIELD_SEP.join(parts)
+
+
+_ROW_MAX_CHARS = 600  # a longer line is a paragraph (one-line notices run to thousands)
+
+
+def is_table_row(line: str) -> bool:
+    """Is ``line`` (one line, stripped or not) a table row written by :func:`table_row`?"""
+    line = line.strip()
+    if "\n" in line or ROW_FIELD_SEP not in line or len(line) > _ROW_MAX_CHARS:
+        return False
+    keyed = [bool(_ROW_KEY.match(part)) for part in line.split(ROW_FIELD_SEP)]
+    # the first field and most of the others open with a header (a value may hold a ；)
+    return keyed[0] and sum(keyed) >= 2 and sum(keyed) * 2 >= len(keyed)
+
+
+def row_at(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` a whole line of ``text`` (surrounding blanks aside) and a table
+    row? Only whole lines are rows: a sentence inside a paragraph never is, whatever it looks
+    like ("邮寄地址：…；邮编：…" in a notice that lost its line breaks)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    return is_table_row(text[start:end])
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence with its character offsets in the text it came from: ``text[start:end]``."""
@@ -70,10 +125,16 @@ def split_sentences(
     start = 0
     i = 0
     n = len(text)
+    in_row = False  # inside a table row: only its line end ends it
     while i < n:
         ch = text[i]
         boundary = False
-        if ch in ends:
+        if i == 0 or text[i - 1] == "\n":
+            line_end = text.find("\n", i)
+            in_row = row_at(text, i, line_end if line_end >= 0 else n)
+        if in_row and ch != "\n":
+            pass
+        elif ch in ends:
             while i + 1 < n and text[i + 1] in ends:
                 i += 1
             while i + 1 < n and text[i + 1] in CLOSERS:

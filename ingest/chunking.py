@@ -4,7 +4,8 @@
    section path ("一、科技创新基本情况 > （七）加强知识产权保护") nests by marker family in the
    order the document uses them.
 2. Paragraphs are split into sentences at 。！？；!?; (closing quotes and brackets stay with
-   their sentence). A sentence longer than the budget is cut at ，、：, failing that hard, by
+   their sentence); a table row (one line, cells joined by ；) stays one piece. A sentence
+   longer than the budget is cut at ，、：, failing that hard, by
    tokens; that is the only time a chunk ends mid-sentence.
 3. Sentences are packed into the fewest chunks of at most ``max_tokens`` (cl100k tokens), as
    even in size as possible, never across a section boundary. A heading with no text of its own (一、… followed directly by
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from common.settings import ChunkSettings
+from common.textnorm import row_at
 from ingest.headings import HEADING_START, Heading, match_heading
 from ingest.models import Chunk
 from ingest.tokens import get_encoding
@@ -126,7 +128,10 @@ def _sections(text: str) -> list[_Section]:
                 continue
         elif sections[-1].heading_only:
             sections[-1].heading_only = False
-        sections[-1].pieces.extend(_split(text, a, b, _SENTENCE_END))
+        if row_at(text, a, b):
+            sections[-1].pieces.append((a, b))  # a table row is never split (its ； join cells)
+        else:
+            sections[-1].pieces.extend(_split(text, a, b, _SENTENCE_END))
     return [s for s in sections if s.pieces]
 
 
