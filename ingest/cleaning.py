@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from common.textnorm import is_table_row
 from ingest.headings import match_heading
 
 # --------------------------------------------------------------------------- header facts
@@ -127,7 +128,7 @@ def is_chrome_line(s: str) -> bool:
     return False
 
 
-def _parse_header_line(s: str) -> dict[str, str] | None:
+def parse_header_line(s: str) -> dict[str, str] | None:
     """Facts of a header line ("来源: 作者:X 时间:Y", "索引号: | 0142 | 分类: | 10 |"), or None."""
     s = _BULLET.sub("", s).strip()
     if not s or len(s) > 160:
@@ -223,7 +224,7 @@ def clean(text: str, *, rejoin_min_chars: int = 40) -> Cleaned:
         seen += 1
         if seen > _HEADER_WINDOW:
             break
-        facts = _parse_header_line(s)
+        facts = parse_header_line(s)
         if facts is not None:
             _add_facts(header, facts)
             removed.append(s)
@@ -288,7 +289,7 @@ def _ends_sentence(s: str) -> bool:
 
 def _can_join(prev: str, nxt: str, min_chars: int) -> bool:
     """Whether ``nxt`` continues the sentence ``prev`` was cut in (a wrapped line)."""
-    if _ends_sentence(prev) or " | " in prev or " | " in nxt:
+    if _ends_sentence(prev) or is_table_row(prev) or is_table_row(nxt):
         return False
     if len(prev) < min_chars and prev[-1:] not in "，,、":
         return False
