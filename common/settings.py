@@ -70,8 +70,29 @@ class IngestSettings(BaseModel):
         20.0, gt=0, description="Files larger than this are refused with a hint."
     )
     extensions: list[str] = Field(
-        default_factory=lambda: [".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+        default_factory=lambda: [".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc",
+                                 ".wps", ".ofd", ".png", ".jpg", ".jpeg"],
         description="File types ingest reads; other files are reported as unsupported.",
+    )
+    ocr: bool = Field(
+        True,
+        description="OCR PDF pages without a text layer and image files (RapidOCR, offline). "
+        "Off: such pages are skipped and an image-only PDF is reported.",
+    )
+    ocr_dpi: int = Field(150, ge=72, le=600, description="Resolution PDF pages are rendered at for OCR.")
+    ocr_page_timeout_s: float = Field(
+        120.0, gt=0, description="A page whose OCR takes longer is skipped (and reported)."
+    )
+    ocr_min_confidence: float = Field(
+        0.85, ge=0, le=1,
+        description="OCR'd pages whose mean recognition score is below this are flagged in the "
+        "ingest summary as low-confidence.",
+    )
+    max_pages: int = Field(
+        1000, ge=1, description="Pages read per PDF; the rest are skipped, with a note."
+    )
+    pdf_tables: bool = Field(
+        True, description="Find tables in PDFs (pdfplumber) and write each row with its headers."
     )
     write_batch: int = Field(
         128,

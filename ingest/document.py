@@ -16,10 +16,13 @@ from ingest.chunking import chunk_text
 from ingest.cleaning import clean
 from ingest.loaders import load_file
 from ingest.metadata import extract_metadata
-from ingest.models import Chunk, DocumentMeta
+from ingest.models import Chunk, DocumentMeta, LoadedText, PageFn
+from ingest.pages import cleaned_page_starts, with_pages
 
-# PDFs wrap lines at the page width (~35-45 CJK characters): re-join from this length on.
-_PDF_REJOIN_MIN_CHARS = 20
+# PDFs, OFD files and OCR'd pages wrap lines at the page width (~35-45 CJK characters):
+# re-join from this length on.
+_PAGED_REJOIN_MIN_CHARS = 20
+_PAGED_FORMATS = ("pdf", "ofd", "image")
 
 
 @dataclass
@@ -29,13 +32,21 @@ class PreparedDocument:
     meta: DocumentMeta
     text: str
     chunks: list[Chunk] = field(default_factory=list)
+    loaded: LoadedText | None = None  # what the loader read (pages, OCR, notes)
+    page_starts: list[int] = field(default_factory=list)  # in ``text``; [] without pages
 
 
-def prepare_document(path: Path, settings: Settings) -> PreparedDocument:
-    """Load, clean, describe and chunk one file; :class:`LoaderError` for bad input."""
+def prepare_document(path: Path, settings: Settings, on_page: PageFn | None = None) -> PreparedDocument:
+    """Load, clean, describe and chunk one file; :class:`LoaderError` for bad input.
+
+    OCR results are cached in ``<home>/ocr-cache``; ``on_page`` reports progress through the
+    pages of a PDF."""
     path = Path(path)
-    loaded = load_file(path, settings.ingest)
-    rejoin = _PDF_REJOIN_MIN_CHARS if loaded.format == "pdf" else 40
+    loaded = load_file(
+        path, settings.ingest, ocr_cache=Path(settings.home).expanduser() / "ocr-cache",
+        on_page=on_page,
+    )
+    rejoin = _PAGED_REJOIN_MIN_CHARS if loaded.format in _PAGED_FORMATS else 40
     cleaned = clean(loaded.text, rejoin_min_chars=rejoin)
     if not cleaned.text.strip():
         raise LoaderError(
@@ -46,5 +57,7 @@ def prepare_document(path: Path, settings: Settings) -> PreparedDocument:
             "article text instead",
         )
     meta = extract_metadata(path, loaded, cleaned)
-    chunks = chunk_text(cleaned.text, settings.chunk)
-    return PreparedDocument(meta=meta, text=cleaned.text, chunks=chunks)
+    starts = cleaned_page_starts(loaded.text, loaded.page_starts, cleaned.text)
+    chunks = with_pages(chunk_text(cleaned.text, settings.chunk), starts)
+    return PreparedDocument(meta=meta, text=cleaned.text, chunks=chunks, loaded=loaded,
+                            page_starts=starts)

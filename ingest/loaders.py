@@ -1,4 +1,5 @@
-"""Read one report file into text: txt/md (any common Chinese encoding), html, pdf, docx.
+"""Read one report file into text: txt/md (any common Chinese encoding), html, pdf (text layer
+or OCR, ``ingest.pdf``), docx, doc/wps (``ingest.word97``), ofd (``ingest.ofd``), images (OCR).
 
 Every failure is a :class:`LoaderError` naming the file, what is wrong and what to do, so
 ingest can report it and carry on with the other files.
@@ -8,13 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from common.errors import LoaderError
 from common.settings import IngestSettings
-from ingest.models import LoadedText
+from ingest.models import LoadedText, PageFn
+from ingest.html_text import html_to_text
+from ingest.tables import table_lines
+
 
 # --------------------------------------------------------------------------- text decoding
 
@@ -155,7 +160,7 @@ def _read_bytes(path: Path) -> bytes:
         ) from exc
 
 
-def _load_plain(path: Path, data: bytes, fmt: str) -> LoadedText:
+def _load_plain(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
     try:
         text, encoding = decode_text(data)
     except DecodeError as exc:
@@ -187,88 +192,7 @@ def _decode_html(data: bytes) -> tuple[str, str]:
     return decode_text(data)
 
 
-# Elements that never carry the document's own text.
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "nav",
-              "header", "footer", "form", "aside", "button", "select", "input", "textarea",
-              "object", "embed", "map", "head")
-# id/class words of site chrome (matched as whole words of the attribute values).
-_CHROME_WORDS = re.compile(
-    r"(?:^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|sidebar|share|toolbar|"
-    r"topbar|header|banner|copyright|position|location|skip|advert|ads?)(?:$|[\s_-])",
-    re.I,
-)
-# Where the main text usually is, best first (Chinese government sites use id="zoom").
-_MAIN_SELECTORS = ("article", "main", "#zoom", "#content", ".content", ".article",
-                   "#article", ".TRS_Editor", "[role=main]")
-_BLOCK_TAGS = frozenset(
-    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table thead tbody tfoot "
-    "tr blockquote pre address figure figcaption center body html hr".split()
-)
-
-
-def _html_to_text(markup: str) -> str:
-    from bs4 import BeautifulSoup, NavigableString, Tag
-    from bs4.element import Comment, Doctype, ProcessingInstruction
-
-    soup = BeautifulSoup(markup, "lxml")
-    title_tag = soup.find("title")
-    page_title = title_tag.get_text(" ", strip=True) if title_tag else ""
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("body", "html"):
-            continue
-        attrs = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
-        if attrs.strip() and _CHROME_WORDS.search(attrs):
-            tag.decompose()
-
-    root = None
-    for selector in _MAIN_SELECTORS:
-        found = soup.select_one(selector)
-        if found is not None and found.get_text(strip=True):
-            root = found
-            break
-    if root is None:
-        root = soup.body or soup
-
-    out: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                # Source line breaks inside a paragraph are layout, not text.
-                out.append(re.sub(r"\s+", " ", str(child)))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name == "br":
-                out.append("\n")
-            elif name == "tr":
-                cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
-                cells = [c for c in cells if c]
-                if cells:
-                    out.append("\n" + " | ".join(cells) + "\n")
-            elif name in _BLOCK_TAGS:
-                out.append("\n")
-                walk(child)
-                out.append("\n")
-            else:
-                walk(child)
-
-    walk(root)
-    lines = [line.strip() for line in "".join(out).split("\n")]
-    text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    # A page whose <h1> was chrome-wrapped still has its <title>: keep it as the first line.
-    if page_title and page_title not in text[: len(page_title) + 200]:
-        text = f"{page_title}\n\n{text}" if text else page_title
-    return text
-
-
-def _load_html(path: Path, data: bytes, fmt: str) -> LoadedText:
+def _load_html(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
     try:
         markup, encoding = _decode_html(data)
     except DecodeError as exc:
@@ -277,55 +201,39 @@ def _load_html(path: Path, data: bytes, fmt: str) -> LoadedText:
             f"{path.name}: undecodable HTML: {exc.reason}",
             hint="save the page as UTF-8 or declare its charset in a <meta charset> tag",
         ) from exc
-    return LoadedText(text=_html_to_text(normalize_newlines(markup)), format=fmt, encoding=encoding)
+    return LoadedText(text=html_to_text(normalize_newlines(markup)), format=fmt, encoding=encoding)
 
 
-def _load_pdf(path: Path, data: bytes, fmt: str) -> LoadedText:
-    if b"%PDF-" not in data[:1024]:
-        raise LoaderError(
-            str(path),
-            f"{path.name}: not a valid PDF (no %PDF header; binary junk or another format "
-            "renamed to .pdf)",
-            hint="check the file opens in a PDF viewer; re-export or re-download it",
-        )
-    import io
+def _load_pdf(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
+    from ingest.pdf import load_pdf
 
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    return load_pdf(path, data, opts.settings, ocr_cache=opts.ocr_cache, on_page=opts.on_page)
 
+
+def _load_image(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
+    """A photo or scan of a document page: OCR'd like a scanned PDF page (one page)."""
+    from ingest.ocr import OcrFailed, OcrTimeout, worker
+
+    if not opts.settings.ocr:
+        raise LoaderError(str(path), f"{path.name}: an image, and OCR is off",
+                          hint="turn OCR on (POLICYQA_INGEST__OCR=true, the default) to read images")
+    notify = opts.on_page or (lambda _d, _t, _m: None)
+    notify(0, 1, "OCR")
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:  # pypdf raises several types here
-                raise LoaderError(
-                    str(path),
-                    f"{path.name}: the PDF is encrypted",
-                    hint="save an unencrypted copy (print to PDF) and ingest that",
-                ) from exc
-        pages = [(page.extract_text() or "") for page in reader.pages]
-    except LoaderError:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError) as exc:
-        raise LoaderError(
-            str(path),
-            f"{path.name}: not a valid PDF ({type(exc).__name__}: {exc})",
-            hint="check the file opens in a PDF viewer; re-export or re-download it",
-        ) from exc
-    text = "\n\n".join(p.strip("\n") for p in pages)
-    if not text.strip():
-        raise LoaderError(
-            str(path),
-            f"{path.name}: no text layer (scanned?) in {len(pages)} page(s)",
-            hint="OCR it first (e.g. ocrmypdf --language chi_sim in.pdf out.pdf), then ingest "
-            "the OCRed PDF",
-        )
-    return LoadedText(text=normalize_newlines(text), format=fmt, encoding=None)
+        page = worker(opts.settings.ocr_page_timeout_s).read(data)
+    except OcrTimeout as exc:
+        raise LoaderError(str(path), f"{path.name}: OCR stopped, it {exc}",
+                          hint="raise POLICYQA_INGEST__OCR_PAGE_TIMEOUT_S, or crop the image") from exc
+    except OcrFailed as exc:
+        raise LoaderError(str(path), f"{path.name}: {exc}",
+                          hint="check the image opens in a viewer; save it again as PNG or JPEG") from exc
+    notify(1, 1, "OCR done")
+    low = (1,) if page.text.strip() and page.confidence < opts.settings.ocr_min_confidence else ()
+    return LoadedText(text=page.text, format="image", encoding=None, ocr_pages=(1,) if page.text else (),
+                      low_confidence_pages=low)
 
 
-def _load_docx(path: Path, data: bytes, fmt: str) -> LoadedText:
+def _load_docx(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
     import io
     import zipfile
 
@@ -361,25 +269,35 @@ def _load_docx(path: Path, data: bytes, fmt: str) -> LoadedText:
 
 
 def _table_rows(table) -> list[str]:
-    """Each row as one line, ``cell | cell``; a merged cell counts once."""
-    rows = []
+    """Each row as one line with its column headers (:func:`ingest.tables.table_lines`).
+
+    python-docx gives a merged cell once per grid column it spans (across) and per row it
+    spans (down, the cell above): a value merged down is repeated in every row it covers, one
+    merged across is written once."""
+    grid = []
     for row in table.rows:
-        cells: list[str] = []
-        seen: set[int] = set()
+        cells, previous = [], None
         for cell in row.cells:
-            key = id(cell._tc)
-            if key in seen:
-                continue
-            seen.add(key)
-            value = " ".join(cell.text.split())
-            if value:
-                cells.append(value)
-        if cells:
-            rows.append(" | ".join(cells))
-    return rows
+            # the same cell again in the next column is a merge across: its value counts once
+            cells.append("" if cell._tc is previous else cell.text)
+            previous = cell._tc
+        grid.append(cells)
+    return table_lines(grid)
 
 
-_LOADERS: dict[str, tuple[str, Callable[[Path, bytes, str], LoadedText]]] = {
+def _load_word97(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
+    from ingest.word97 import load_word97
+
+    return load_word97(path, data, fmt)
+
+
+def _load_ofd(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
+    from ingest.ofd import load_ofd
+
+    return load_ofd(path, data, fmt)
+
+
+_LOADERS: dict[str, tuple[str, Callable[[Path, bytes, str, LoadOptions], LoadedText]]] = {
     ".txt": ("txt", _load_plain),
     ".md": ("md", _load_plain),
     ".markdown": ("md", _load_plain),
@@ -387,6 +305,12 @@ _LOADERS: dict[str, tuple[str, Callable[[Path, bytes, str], LoadedText]]] = {
     ".htm": ("html", _load_html),
     ".pdf": ("pdf", _load_pdf),
     ".docx": ("docx", _load_docx),
+    ".doc": ("doc", _load_word97),
+    ".wps": ("wps", _load_word97),
+    ".ofd": ("ofd", _load_ofd),
+    ".png": ("image", _load_image),
+    ".jpg": ("image", _load_image),
+    ".jpeg": ("image", _load_image),
 }
 
 
@@ -395,8 +319,27 @@ def supported_extensions(settings: IngestSettings) -> list[str]:
     return [ext for ext in settings.extensions if ext.lower() in _LOADERS]
 
 
-def load_file(path: Path, settings: IngestSettings) -> LoadedText:
-    """Read ``path`` into text, or raise :class:`LoaderError` with a reason and a hint."""
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a loader may need beyond the file: settings, where OCR results are cached, and a
+    callback for progress through the pages of a long file."""
+
+    settings: IngestSettings
+    ocr_cache: Path | None = None
+    on_page: PageFn | None = None
+
+
+def load_file(
+    path: Path,
+    settings: IngestSettings,
+    *,
+    ocr_cache: Path | None = None,
+    on_page: PageFn | None = None,
+) -> LoadedText:
+    """Read ``path`` into text, or raise :class:`LoaderError` with a reason and a hint.
+
+    ``ocr_cache``: a folder for OCR results (the store's ``ocr-cache``); ``on_page(done, total,
+    what)`` is called as the pages of a PDF are read or OCR'd."""
     path = Path(path)
     ext = path.suffix.lower()
     allowed = supported_extensions(settings)
@@ -404,8 +347,7 @@ def load_file(path: Path, settings: IngestSettings) -> LoadedText:
         raise LoaderError(
             str(path),
             f"{path.name}: unsupported file type {ext or '(no extension)'!r}",
-            hint=f"convert it to one of {', '.join(allowed)}"
-            + (" (old .doc: save as .docx)" if ext == ".doc" else ""),
+            hint=f"convert it to one of {', '.join(allowed)}",
         )
     try:
         stat = path.stat()
@@ -431,7 +373,7 @@ def load_file(path: Path, settings: IngestSettings) -> LoadedText:
                           hint="remove the file or add its text")
     fmt, loader = _LOADERS[ext]
     data = _read_bytes(path)
-    loaded = loader(path, data, fmt)
+    loaded = loader(path, data, fmt, LoadOptions(settings, ocr_cache, on_page))
     if not loaded.text.strip():
         raise LoaderError(
             str(path),

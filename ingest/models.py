@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# Progress through the pages of one file: (pages done, pages total, what is happening).
+PageFn = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -11,8 +15,13 @@ class LoadedText:
     """What a loader read from one file."""
 
     text: str
-    format: str  # "txt", "md", "html", "pdf", "docx"
+    format: str  # "txt", "md", "html", "pdf", "docx", "doc", "ofd", "image"
     encoding: str | None = None  # text files: "utf-8", "utf-8-sig", "gb18030", "big5"
+    # Formats with pages (pdf, ofd): where page n+1 starts in ``text``; () for the others.
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages read by OCR (an image file: (1,))
+    low_confidence_pages: tuple[int, ...] = ()  # OCR'd pages below the confidence setting
+    notes: tuple[str, ...] = ()  # what the ingest summary should say (pages skipped ...)
 
 
 # The metadata fields whose provenance (stated / inferred / unknown) travels with every chunk.
@@ -73,6 +82,8 @@ class Chunk:
     section: str  # "三、… > （二）…", "" before the first heading
     index: int
     tokens: int
+    page: int | None = None  # 1-based first page (formats with pages), else None
+    page_end: int | None = None  # last page, when the chunk runs over a page break
 
 
 @dataclass

@@ -32,7 +32,7 @@ from typing import Any
 
 from common.errors import ConfigError, DependencyError, LoaderError, PolicyQAError, StoreError
 from common.settings import Settings
-from ingest.models import Chunk, DocumentMeta
+from ingest.models import Chunk, DocumentMeta, LoadedText
 
 STATUSES = ("added", "updated", "unchanged", "removed", "duplicate", "failed")
 
@@ -53,6 +53,9 @@ class FileResult:
     records: int = 0
     doc_id: str | None = None
     stored: int = 0  # chunks written so far (invisible until the commit)
+    pages: int = 0  # pages read (formats with pages)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
+    low_confidence_pages: list[int] = field(default_factory=list)  # OCR'd below the setting
 
 
 @dataclass
@@ -155,7 +158,11 @@ def version_signature(meta: DocumentMeta, chunks: Sequence[Chunk]) -> str:
     """
     m = meta.to_dict()
     m.pop("path", None)  # moving is handled by doc_id (derived from the path)
-    chunk_rows = [(c.text, c.start, c.end, c.section, c.index, c.tokens) for c in chunks]
+    chunk_rows = [
+        (c.text, c.start, c.end, c.section, c.index, c.tokens)
+        + ((c.page, c.page_end) if c.page is not None else ())  # stores made before pages stay valid
+        for c in chunks
+    ]
     return _signature([EMBEDDING_TEXT_VERSION, m, chunk_rows])
 
 
@@ -261,6 +268,7 @@ class _Planned:
     texts: list[str]
     hashes: list[str]
     to_embed: list[str]  # unique text hashes not in the store
+    pages: dict[str, Any] = field(default_factory=dict)  # FileResult's pages / ocr_pages / ...
 
 
 def _failure(path: Path, exc: BaseException) -> FileResult:
@@ -276,6 +284,26 @@ def _failure(path: Path, exc: BaseException) -> FileResult:
         reason = f"unexpected error: {type(exc).__name__}: {exc}"
         hint = "the file may be damaged; open it to check, or report the error with the file"
     return FileResult(path=str(path), source=path.name, status="failed", reason=reason, hint=hint)
+
+
+def _note_pages(path: Path, source: str, loaded: LoadedText | None, report: IngestReport) -> None:
+    """What the loader had to say about a file it still read (pages skipped, low OCR scores)."""
+    if loaded is None:
+        return
+    for note in loaded.notes:
+        report.warnings.append(FileResult(
+            path=str(path), source=source, status="warning", reason=note,
+            hint="the rest of the file is indexed",
+        ))
+    if loaded.low_confidence_pages:
+        pages = ", ".join(map(str, loaded.low_confidence_pages))
+        report.warnings.append(FileResult(
+            path=str(path), source=source, status="warning",
+            reason=f"OCR is unsure of page(s) {pages} (low recognition scores)",
+            hint="check quotes from these pages against the original; a cleaner scan "
+            "(300 dpi, straight) reads better",
+            low_confidence_pages=list(loaded.low_confidence_pages),
+        ))
 
 
 def _prune(store: Any, paths: Sequence[str | Path], report: IngestReport) -> None:
@@ -423,8 +451,13 @@ def ingest_paths(
         in_run: dict[str, str] = {}  # content hash -> source, for duplicates within this run
         for n, path in enumerate(files, 1):
             t0 = time.perf_counter()
+
+            def on_page(done: int, pages: int, what: str, _n: int = n, _name: str = path.name) -> None:
+                notify(IngestProgress("prepare", _n - 1, total, 0, 0, current=_name,
+                                      message=f"{what}: page {done}/{pages}" if pages else what))
+
             try:
-                prepared = prepare_document(path, settings)
+                prepared = prepare_document(path, settings, on_page=on_page)
             except (LoaderError, PolicyQAError, OSError) as exc:
                 report.add(_failure(path, exc))
                 continue
@@ -444,9 +477,16 @@ def ingest_paths(
                     )
                 )
                 continue
+            _note_pages(path, meta.source, prepared.loaded, report)
             sig = version_signature(meta, chunks)
             existing = store.get_document(meta.doc_id)
-            base = dict(path=str(path), source=meta.source, chunks=len(chunks), doc_id=meta.doc_id)
+            loaded = prepared.loaded
+            base = dict(
+                path=str(path), source=meta.source, chunks=len(chunks), doc_id=meta.doc_id,
+                pages=len(loaded.page_starts) if loaded else 0,
+                ocr_pages=list(loaded.ocr_pages) if loaded else [],
+                low_confidence_pages=list(loaded.low_confidence_pages) if loaded else [],
+            )
             if existing and existing.get("content_hash") == meta.content_hash:
                 if existing.get("signature") == sig:
                     report.add(FileResult(status="unchanged", **base))
@@ -480,6 +520,7 @@ def ingest_paths(
                 _Planned(
                     path, meta, prepared.text, chunks, "updated" if existing else "added",
                     sig, texts, hashes, [],
+                    {k: base[k] for k in ("pages", "ocr_pages", "low_confidence_pages")},
                 )
             )
 
@@ -504,7 +545,7 @@ def ingest_paths(
             meta = plan.meta
             result = FileResult(
                 path=str(plan.path), source=meta.source, status=plan.status,
-                chunks=len(plan.chunks), doc_id=meta.doc_id,
+                chunks=len(plan.chunks), doc_id=meta.doc_id, **plan.pages,
             )
             try:
                 _write_document(

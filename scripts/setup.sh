@@ -18,6 +18,9 @@ if [ -z "$PY" ]; then
   exit 2
 fi
 
+# antiword reads Word 97-2003 .doc files (ingest/word97.py)
+./scripts/apt-packages.sh antiword
+
 stamp_want="$(sha1sum pyproject.toml | cut -d' ' -f1)"
 if [ -f .venv/.policyqa-stamp ] && [ "$(cat .venv/.policyqa-stamp)" = "$stamp_want" ]; then
   exit 0

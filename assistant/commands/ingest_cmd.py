@@ -89,7 +89,8 @@ class _Progress:
             return
         if self._bar is not None:
             if p.stage == "prepare":
-                self._bar.update(self._reading, total=p.files_total, completed=p.files_done, current=p.current)
+                current = f"{p.current} ({p.message})" if p.message else p.current
+                self._bar.update(self._reading, total=p.files_total, completed=p.files_done, current=current)
                 return
             self._bar.update(self._reading, visible=False)
             self._bar.update(
@@ -109,7 +110,11 @@ class _Progress:
                 file=sys.stderr,
                 flush=True,
             )
-        elif p.stage == "prepare" and (p.files_done == p.files_total or p.files_done % 50 == 0):
+        elif p.stage == "prepare" and p.message.startswith("OCR page"):
+            print(f"[{p.current}] {p.message}", file=sys.stderr, flush=True)
+        elif p.stage == "prepare" and not p.message and (
+            p.files_done == p.files_total or p.files_done % 50 == 0
+        ):
             print(f"[{p.files_done}/{p.files_total} files read]", file=sys.stderr, flush=True)
 
 
@@ -155,6 +160,9 @@ def print_summary(report: Any, out: Any = None) -> None:
     )
     if report.garbage_collected:
         console.print(f"cleaned up {report.garbage_collected} leftovers of an interrupted run")
+    for r in (*report.added, *report.updated, *report.unchanged):
+        if r.ocr_pages:
+            console.print(f"OCR: {r.path}: {_pages(r.ocr_pages)} of {r.pages or 1} read by OCR")
     for r in report.duplicate:
         console.print(f"duplicate: {r.path}: same content as {r.duplicate_of} (stored once)")
     for r in report.removed:
@@ -163,6 +171,21 @@ def print_summary(report: Any, out: Any = None) -> None:
         console.print(f"warning: {r.path}: {r.reason}\n  hint: {r.hint}", style="yellow")
     for r in report.failed:
         console.print(f"failed: {r.path}: {r.reason}\n  hint: {r.hint}", style="red")
+
+
+def _pages(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "4 pages (1-3, 7)"."""
+    runs: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(f"{start}-{prev}" if prev != start else str(start))
+        if n is not None:
+            start = prev = n
+    count = len(numbers)
+    return f"{count} page{'s' if count != 1 else ''} ({', '.join(runs)})"
 
 
 def handle(args: argparse.Namespace) -> int:

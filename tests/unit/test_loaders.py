@@ -125,7 +125,8 @@ def test_html_main_text_without_chrome(tmp_path: Path) -> None:
     # Inline markup does not break a sentence; paragraphs and <br> do break lines.
     assert "2015年全市专利申请量达1724件，同比增长25.56%。" in lines
     assert "第二段" in lines and "换行后的文字。" in lines
-    assert "指标 | 2015年" in lines and "专利申请量 | 1724件" in lines
+    # a table row repeats its column headers
+    assert "指标：专利申请量；2015年：1724件" in lines
 
 
 def test_html_charset_detected_without_meta(tmp_path: Path) -> None:
@@ -180,8 +181,9 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
     path = _pdf(tmp_path / "scan.pdf", None)
     with pytest.raises(LoaderError) as info:
         load_file(path, SETTINGS)
-    assert "no text layer (scanned?)" in info.value.message
-    assert "OCR" in info.value.hint
+    # a blank page: no text layer, and OCR (on by default) finds nothing either
+    assert "no text in 1 page(s)" in info.value.message and "OCR" in info.value.message
+    assert "PDF viewer" in info.value.hint
     assert info.value.path == str(path)
 
 
@@ -224,9 +226,9 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
     assert lines == [
         "中山市科学技术局2018年工作总结",
         "一、2018年工作情况",
-        "措施 | 金额 | 备注",
-        "科技创新券 | 6360万元",  # a merged cell counts once
-        "专利质押融资 | 6730万元 | 累计1.5亿元",
+        # each row repeats the column headers; a cell merged across columns counts once
+        "措施：科技创新券；金额：6360万元",
+        "措施：专利质押融资；金额：6730万元；备注：累计1.5亿元",
         "二、2019年工作设想",
     ]
 
@@ -264,7 +266,7 @@ def test_undecodable_text(tmp_path: Path) -> None:
         load_file(write(tmp_path, "bad.txt", data), SETTINGS)
 
 
-@pytest.mark.parametrize("name", ["slides.pptx", "old.doc", "noext", "data.csv"])
+@pytest.mark.parametrize("name", ["slides.pptx", "sheet.xls", "noext", "data.csv"])
 def test_unsupported_extension(tmp_path: Path, name: str) -> None:
     with pytest.raises(LoaderError, match="unsupported file type") as info:
         load_file(write(tmp_path, name, "内容"), SETTINGS)
@@ -331,3 +333,89 @@ def test_sample_reports_load_as_utf8(reports_dir: Path) -> None:
     for path in sorted(reports_dir.iterdir()):
         loaded = load_file(path, SETTINGS)
         assert loaded.encoding == "utf-8" and "\r" not in loaded.text and len(loaded.text) > 4000
+
+
+# --------------------------------------------------------------------------- HTML: main-text finding
+
+BODY = [
+    "一、科技创新基本情况",
+    "2015年全市专利申请量达1724件，同比增长25.56%，其中发明专利76件，科技创新环境进一步优化。",
+    "二、2016年工作计划",
+    "至2017年底，要推动建立省级孵化器3个，省众创空间2个，各县（市、区）均建有科技企业孵化器。",
+    "加大扶持和引导力度，着力培育高新技术产业，抓好企业入库工作，培育一批高新技术企业和创新型企业。",
+]
+CHROME = ["网站首页", "新闻中心", "信息公开指南", "依申请公开", "相关链接",
+          "关于组织申报2016年度省科技计划项目的通知", "市科技局召开2016年全市科技工作会议",
+          "上一篇：市科技局赴深圳开展产学研合作对接活动", "下一篇：我市举办2016年科技活动周启动仪式"]
+
+
+def _page(article: str) -> str:
+    """A page with meaningless class names (no main-content selector hits)."""
+    return (
+        "<html><head><meta charset='utf-8'><title>阳江市科技创新工作情况 - 阳江市科学技术局</title></head>"
+        "<body><div class='w1 d1'><a href='/'>网站首页</a> <a href='/n'>新闻中心</a> "
+        "<a href='/g'>信息公开</a> <a href='/z'>政策法规</a></div>"
+        "<div class='w1 d3'><div class='d3_l'><a href='/s1'>信息公开指南</a><br>"
+        "<a href='/s2'>依申请公开</a><br><a href='/s3'>信息公开年报</a></div>"
+        "<div class='d3_r'><div class='d3_t'>阳江市科技创新工作情况</div>"
+        "<div class='d3_m'>发布时间：2016-04-25 17:13　来源：阳江市科学技术局</div>"
+        f"<div class='d3_c'>{article}</div>"
+        "<div class='d3_s'><p><a href='/p1'>上一篇：市科技局赴深圳开展产学研合作对接活动</a></p>"
+        "<p><a href='/p2'>下一篇：我市举办2016年科技活动周启动仪式</a></p></div>"
+        "<div class='d3_x'><div class='d3_xt'>相关链接</div><ul>"
+        "<li><a href='/a1'>关于组织申报2016年度省科技计划项目的通知</a></li>"
+        "<li><a href='/a2'>市科技局召开2016年全市科技工作会议</a></li></ul></div></div></div>"
+        "</body></html>"
+    )
+
+
+def test_html_without_a_main_selector_drops_nav_sidebar_and_related_links(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    from ingest.cleaning import clean
+
+    page = _page("".join(f"<p>{line}</p>" for line in BODY))
+    text = load_file(write(tmp_path, "t2.html", page), SETTINGS).text
+    for chrome in CHROME:
+        assert chrome not in text, chrome
+    lines = text.split("\n")
+    assert lines[0] == "阳江市科技创新工作情况"  # trafilatura's title, the site name split off
+    assert "发布时间：2016-04-25 17:13 来源：阳江市科学技术局" in lines  # (U+3000 is a space)
+    assert all(line in lines for line in BODY)
+    assert clean(text).header["发布时间"] == "2016-04-25 17:13"
+
+
+def test_html_selector_hit_keeps_the_meta_line_and_title_above_the_container(tmp_path: Path) -> None:
+    page = ("<html><head><title>阳江市科技创新工作情况 - 阳江市科学技术局</title></head><body>"
+            "<div class='nav'><a href='/'>首页</a></div><div class='bt'>阳江市科技创新工作情况</div>"
+            "<table class='xxgk'><tr><td>索引号：</td><td>007/2016-00123</td><td>发布机构：</td>"
+            "<td>阳江市科学技术局</td></tr></table>"
+            "<div class='info'>发布时间：2016-04-25 17:13　来源：阳江市科学技术局</div>"
+            "<div id='zoom'>" + "".join(f"<p>{line}</p>" for line in BODY) + "</div>"
+            "<div class='related'><a href='/a1'>关于组织申报2016年度省科技计划项目的通知</a></div>"
+            "</body></html>")
+    text = load_file(write(tmp_path, "zoom.html", page), SETTINGS).text
+    lines = text.split("\n")
+    # the heading above the container (the <title> without its site name), then the fact lines
+    assert lines[:3] == ["阳江市科技创新工作情况", "索引号： | 007/2016-00123 | 发布机构： | 阳江市科学技术局",
+                         "发布时间：2016-04-25 17:13 来源：阳江市科学技术局"]
+    assert lines[4:] == [x for line in BODY for x in (line, "")][:-1]  # the container, exactly
+    assert "首页" not in text and "科技计划项目" not in text
+
+
+def test_html_data_table_in_the_article_is_header_rows(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    table = ("<table border='1'><tr><th>措施</th><th>金额</th><th>备注</th></tr>"
+             "<tr><td>科技创新券</td><td>6360万元</td><td>首次发放</td></tr>"
+             "<tr><td>专利质押融资</td><td>6730万元</td><td>累计1.5亿元</td></tr></table>")
+    article = "".join(f"<p>{line}</p>" for line in BODY[:2]) + table + "".join(
+        f"<p>{line}</p>" for line in BODY[2:])
+    # An ASP.NET page: the whole body inside one <form> (a small search form is still dropped).
+    page = _page(article).replace(
+        "<body>", "<body><form action='/s'><input name='q'><button>搜索按钮</button></form><form id='form1'>"
+    ).replace("</body>", "</form></body>")
+    text = load_file(write(tmp_path, "table.html", page), SETTINGS).text
+    lines = text.split("\n")
+    assert "措施：科技创新券；金额：6360万元；备注：首次发放" in lines
+    assert "措施：专利质押融资；金额：6730万元；备注：累计1.5亿元" in lines
+    assert lines.index(BODY[1]) < lines.index("措施：科技创新券；金额：6360万元；备注：首次发放") < lines.index(BODY[2])
+    assert "搜索按钮" not in text and "相关链接" not in text and "|" not in text

@@ -269,8 +269,8 @@ def test_changed_metadata_alone_is_rewritten_without_embedding(folder, settings,
     real = ingest.document.prepare_document
     change: dict = {"issuer": "某市科技局"}
 
-    def altered(path, s):
-        doc = real(path, s)
+    def altered(path, s, **kw):
+        doc = real(path, s, **kw)
         for key, value in change.items():
             setattr(doc.meta, key, value)
         return doc
