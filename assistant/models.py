@@ -39,6 +39,14 @@ class Passage:
     # inferred / unknown (missing: stated, as in stores made before it was recorded).
     provenance: dict[str, str] = field(default_factory=dict)
     page: int | None = None  # 1-based page of a PDF or scan; None for formats without pages
+    page_end: int | None = None  # last page when the passage runs over a page break
+
+    @property
+    def pages_label(self) -> str:
+        """第3页, 第3-4页, or "" for formats without pages."""
+        if self.page is None:
+            return ""
+        return f"第{self.page}-{self.page_end}页" if self.page_end else f"第{self.page}页"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +65,7 @@ class Passage:
             "start": self.start,
             "end": self.end,
             "page": self.page,
+            "page_end": self.page_end,
             "title_stated": title_stated(self),
             "inferred": inferred_fields(self),
         }
@@ -81,6 +90,7 @@ class Citation:
             "year": p.year,
             "section": p.section,
             "page": p.page,
+            "page_end": p.page_end,
             "text": p.text,
             "quote": self.quote,
             # the title is the document's own (else it is the file name); these fields were

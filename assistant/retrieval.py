@@ -96,6 +96,7 @@ def passage_from_document(doc: Document) -> Passage:
         scores=dict(m.get("scores") or {}),
         provenance={k: str(m[f"{k}_status"]) for k in PROVENANCE_KEYS if m.get(f"{k}_status")},
         page=int(m["page"]) if m.get("page") is not None else None,
+        page_end=int(m["page_end"]) if m.get("page_end") is not None else None,
     )
 
 
@@ -123,4 +124,6 @@ def document_from_passage(p: Passage) -> Document:
     }
     if p.page is not None:
         meta["page"] = p.page
+    if p.page_end is not None:
+        meta["page_end"] = p.page_end
     return Document(page_content=p.text, metadata=meta, id=p.chunk_id or None)

@@ -356,6 +356,8 @@ class ChromaStore:
             index=chunk.index,
             tokens=chunk.tokens,
             text_hash=embedded_text_hash,
+            page=chunk.page,  # formats with pages only (None is left out)
+            page_end=chunk.page_end,
         )
         values.update(_year_fields(meta.years))
         # How the document's title, issuer, region, date and years were found (stated /

@@ -19,6 +19,7 @@ from assistant.models import Answer
 from common.errors import EmptyStoreError, PolicyQAError
 from common.settings import Settings
 from webui.feedback import FeedbackLog
+from webui.page_image import page_image_html, render_marked_page
 from webui.uploads import FileProblem, stage_uploads
 
 ProgressFn = Callable[[float, str], None]
@@ -121,6 +122,21 @@ class Backend:
         if not docs:
             return {}
         return example_questions(docs, self.store.list_records())
+
+    def page_image(self, view: Any) -> str:
+        """HTML of the cited PDF page with the quote marked ("" for other formats, or when the
+        file is no longer where it was ingested from)."""
+        if getattr(view, "page", None) is None or not view.doc_id:
+            return ""
+        try:
+            doc = self.store.get_document(view.doc_id)
+        except Exception:  # the viewer still shows the passage
+            return ""
+        path = Path(doc.get("path") or "") if doc else None
+        if path is None or path.suffix.lower() != ".pdf":
+            return ""
+        png = render_marked_page(path, int(view.page), view.quote or view.text, self.settings)
+        return page_image_html(png, f"第{view.page}页") if png else ""
 
     def delete_document(self, doc_id: str) -> dict[str, Any]:
         """Remove a document (and its uploaded copy, if it came from the browser)."""

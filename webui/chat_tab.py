@@ -302,7 +302,7 @@ class ChatTab:
         answer = session.turns[turn].answer
         return (
             gr.Radio(choices=cite_choices(session, turn), value=f"{turn}:{view.id}"),
-            fmt.passage_html(view),
+            fmt.passage_html(view, page_image=self.backend.page_image(view)),
             fmt.answer_plain_text(answer) if answer else "",
             session,
         )

@@ -48,6 +48,7 @@ class CitationView:
     years: tuple[int, ...] = ()
     provenance: tuple[tuple[str, str], ...] = ()  # (field, stated / inferred / unknown)
     page: int | None = None
+    doc_id: str = ""  # for the page image of a PDF
 
     @property
     def provenance_map(self) -> dict[str, str]:
@@ -99,7 +100,7 @@ def _view(n: int, p: Any, quote: str = "", nearest: bool = False) -> CitationVie
         id=n, title=p.title, region=p.region, date=p.date, year=p.year, section=p.section,
         source=p.source, text=p.text, quote=quote, nearest=nearest, issuer=p.issuer,
         years=tuple(p.years or ()), provenance=tuple(sorted((p.provenance or {}).items())),
-        page=p.page,
+        page=p.page, doc_id=p.doc_id,
     )
 
 
@@ -328,8 +329,9 @@ def highlight_html(text: str, quote: str) -> str:
     return "".join(out)
 
 
-def passage_html(view: CitationView | None, heading: str | None = None) -> str:
-    """The source viewer: document title, region, date, section, then the highlighted passage."""
+def passage_html(view: CitationView | None, heading: str | None = None, page_image: str = "") -> str:
+    """The source viewer: document title, region, date, section, page, the highlighted passage,
+    then (``page_image``, for PDFs) the page with the quoted lines marked."""
     if view is None:
         return (
             '<div class="pq-passage pq-passage-empty">点击回答中的 [n] 或上方的引用，'
@@ -342,16 +344,21 @@ def passage_html(view: CitationView | None, heading: str | None = None) -> str:
         ("章节", view.section or "（正文开头）"),
         ("来源文件", view.source),
     ]
+    keys = ["title", "region", "date", "section", "source"]
+    if view.page is not None:
+        rows.append(("页码", f"第{view.page}页"))
+        keys.append("page")
     meta = "".join(
         f'<tr><th>{k}</th><td class="pq-{key}">{html.escape(str(v))}</td></tr>'
-        for (k, v), key in zip(rows, ("title", "region", "date", "section", "source"))
+        for (k, v), key in zip(rows, keys)
     )
     kind = heading or ("最接近的段落（未作为答案引用）" if view.nearest else f"引用 [{view.id}]")
     kind = html.escape(kind)
     return (
         f'<div class="pq-passage"><div class="pq-passage-kind">{kind}</div>'
         f'<table class="pq-passage-meta">{meta}</table>'
-        f'<blockquote class="pq-passage-text">{highlight_html(view.text, view.quote)}</blockquote></div>'
+        f'<blockquote class="pq-passage-text">{highlight_html(view.text, view.quote)}</blockquote>'
+        f"{page_image}</div>"
     )
 
 

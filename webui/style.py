@@ -39,6 +39,9 @@ CSS = """
 .pq-passage-meta th { text-align: left; white-space: nowrap; color: #64748b; font-weight: 500;
   padding: 0.15em 0.8em 0.15em 0; vertical-align: top; width: 5em; }
 .pq-passage-meta td { padding: 0.15em 0; }
+.pq-page { margin: 0.8em 0 0; }
+.pq-page-image { max-width: 100%; border: 1px solid #cbd5e1; }
+.pq-page figcaption { font-size: 0.85em; color: #64748b; }
 .pq-passage-text { margin: 0; padding: 0.6em 0.8em; background: #f8fafc; border-left: 3px solid #94a3b8;
   line-height: 1.7; white-space: pre-wrap; }
 mark.pq-quote { background: #fde68a; padding: 0 0.1em; }

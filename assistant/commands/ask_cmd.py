@@ -77,7 +77,8 @@ def print_details(answer: object, out: TextIO) -> None:
             name = f"{document_name(p)}（{meta}）" if meta else document_name(p)
             # A document without a stated title is already named by its file.
             where = f" {p.source}" if title_stated(p) else ""
-            out.write(f"[{c.id}] {name}{where}\n")
+            page = f" {p.pages_label}" if p.page is not None else ""
+            out.write(f"[{c.id}] {name}{where}{page}\n")
             if p.section:
                 out.write(f"    {p.section}\n")
     failed = [c for c in a.checks if not c.ok]
