@@ -262,7 +262,7 @@ class ChatTab:
                 "role": "assistant",
                 "content": fmt.error_html(
                     "还没有收录任何文件，无法回答。",
-                    "在「文件」页上传报告（.txt / .md / .html / .pdf / .docx），或运行 policyqa ingest PATH",
+                    "在「文件」页上传报告（.txt .md .html .pdf .docx .doc .ofd 或扫描图片），或运行 policyqa ingest PATH",
                 ),
             }
             yield list(session.messages), session, gr.Radio(choices=[], value=None), gr.skip(), "", gr.skip()

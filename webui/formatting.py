@@ -160,11 +160,6 @@ def _paragraphs(text: str, turn: int, ids: set[int]) -> str:
     return "".join(out)
 
 
-def _meta_line(v: CitationView) -> str:
-    bits = [v.region, v.date or (str(v.year) if v.year else None), v.section or None]
-    return " · ".join(html.escape(b) for b in bits if b)
-
-
 def answer_html(answer: Answer, turn: int) -> str:
     """The chat bubble for a finished answer.
 
@@ -207,6 +202,12 @@ def answer_html(answer: Answer, turn: int) -> str:
     return "".join(parts)
 
 
+def _where(v: CitationView) -> str:
+    """第2页 · 二、下一步工作: the page (formats with pages) and the section of a citation."""
+    page = f"第{v.page}页" if v.page else ""
+    return " · ".join(x for x in (page, v.section or "（正文开头）") if x)
+
+
 def _sources_list(views: list[CitationView], turn: int) -> str:
     """Citations grouped by document: the title and its region/date once, then each [n] with
     the section it comes from."""
@@ -219,7 +220,7 @@ def _sources_list(views: list[CitationView], turn: int) -> str:
         meta = html.escape(meta_text(_Named(first), sep=" · "))
         cites = "".join(
             f'<li><a class="pq-cite" href="{cite_anchor(turn, v.id)}" title="查看原文">[{v.id}]</a> '
-            f'<span class="pq-meta">{html.escape(v.section or "（正文开头）")}</span></li>'
+            f'<span class="pq-meta">{html.escape(_where(v))}</span></li>'
             for v in group
         )
         items.append(

@@ -327,3 +327,66 @@ def test_evaluation_commitments_and_subsidies_tabs(page, live, tmp_path):
     body = page.request.get(csv_href).body().decode("utf-8-sig")
     assert body.splitlines()[0].startswith("rank,region,measure") and "专利质押融资" in body
     _shot(page, "subsidies.png")
+
+
+def test_a_scanned_pdf_upload_is_cited_with_its_page_image_marked(browser, writable_app, tmp_path):
+    """Issue 10: a scanned PDF uploaded in the page is OCR'd; the citation of an answer from its
+    second page shows 第2页 and the page image with the quoted lines marked."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from tests import format_files as ff
+
+    if ff.cjk_font() is None:
+        pytest.skip("fonts-noto-cjk not installed")
+    scan = ff.scanned_pdf(tmp_path / "scan_2023.pdf", [
+        ["某县科学技术局2023年工作总结", "一、主要成效", "全年新增国家高新技术企业18家。"],
+        ["二、下一步工作", "2024年力争技术合同成交额突破8亿元，新建院士工作站2家。"],
+    ])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(writable_app.url)
+        page.wait_for_selector("#pq-question textarea")
+        page.get_by_role("tab", name="文件").click()
+        page.set_input_files("#pq-upload input[type='file']", [str(scan)])
+        page.wait_for_function("() => document.querySelector('#pq-upload').innerText.includes('scan_2023')")
+        page.click("#pq-ingest")
+        result = page.locator("#pq-upload-result")
+        result.wait_for(timeout=180_000)
+        row = result.locator("tr.pq-upload-row").first
+        assert row.get_attribute("data-status") == "added", row.inner_text()
+
+        page.get_by_role("tab", name="问答").click()
+        answer = _ask(page, "该县2024年技术合同成交额力争突破多少？")
+        assert "8亿元" in answer.inner_text()
+        links = answer.locator(".pq-answer > p a.pq-cite")
+        for i in range(links.count()):
+            links.nth(i).click()
+            page.wait_for_selector("#pq-passage mark")
+            if "8亿元" in page.inner_text("#pq-passage mark"):
+                break
+        passage = page.inner_text("#pq-passage")
+        assert "scan_2023.pdf" in passage and "第2页" in passage
+        image = page.locator("#pq-passage img.pq-page-image")
+        image.wait_for()
+        assert image.get_attribute("alt") == "第2页"
+        png = base64.b64decode(image.get_attribute("src").split(",", 1)[1])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "pdf_page_marked.png").write_bytes(png)
+        pixels = Image.open(io.BytesIO(png)).convert("RGB")
+        # the marking: a translucent yellow box over the quoted line, on a white-and-black page;
+        # it lies in the page's upper part, where the second line of page 2 is printed
+        w, h = pixels.size
+        marked_rows = [y for y in range(h) if any(
+            (px := pixels.getpixel((x, y)))[0] > 200 and 170 < px[1] < 240 and px[2] < 150
+            for x in range(0, w, 4))]
+        assert marked_rows, "no line is marked"
+        assert 0.05 * h < marked_rows[0] < 0.3 * h and len(marked_rows) < 0.2 * h, (marked_rows[:3], h)
+        image.scroll_into_view_if_needed()
+        assert _shot(page, "chat_pdf_page_marked.png").stat().st_size > 20_000
+    finally:
+        context.close()

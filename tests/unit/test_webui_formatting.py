@@ -139,3 +139,33 @@ def test_clicked_row_follows_the_number_column_not_the_displayed_position() -> N
     assert fmt.clicked_row(["", "x"], [2, 0], 5) == 2, "no usable #: fall back to the position"
     assert fmt.clicked_row([7, "x"], [0, 0], 5) is None, "a number outside the list is no row"
     assert fmt.clicked_row(None, None, 5) is None
+
+
+def test_a_pdf_citation_names_its_page_in_the_bubble_the_list_and_the_viewer() -> None:
+    p = passage(source="plan.pdf", page=3)
+    quote = "至2017年底，要推动建立省级孵化器3个，省众创空间2个。"
+    answer = Answer(question="q", answer=f"“{quote}”[1]", abstained=False,
+                    citations=[Citation(1, p, quote)], passages=[p])
+    view = fmt.citation_views(answer)[0]
+    assert view.page == 3 and view.doc_id == "d-yj"
+    assert "第3页" in fmt.answer_html(answer, 0)
+    assert "第3页" in view.label()
+    viewer = fmt.passage_html(view, page_image='<figure class="pq-page">IMG</figure>')
+    assert '<td class="pq-page">第3页</td>' in viewer and "IMG" in viewer
+    # a format without pages says nothing about pages
+    plain = fmt.citation_views(found_answer("q"))[0]
+    assert "页码" not in fmt.passage_html(plain) and "第" not in plain.label().split("·")[-1]
+
+
+def test_page_image_marks_the_quoted_lines_only() -> None:
+    from webui.page_image import PageLine, marked
+
+    lines = [PageLine(t, (0, 20 * i, 100, 20 * i + 18)) for i, t in enumerate([
+        "二、下一步工作",
+        "2024年力争技术合同成交额突破8亿元，新建",  # the quote starts here
+        "院士工作站2家。全年安排科技专项资金",  # ... and ends inside this line
+        "3000万元。",
+    ])]
+    got = [ln.text for ln in marked(lines, "2024年力争技术合同成交额突破8亿元，新建院士工作站2家。")]
+    assert got == [lines[1].text, lines[2].text]
+    assert marked(lines, "") == []
