@@ -53,6 +53,7 @@ class CommitmentRow:
     deadline_source: str | None = None  # explicit / section / document (targets)
     parent_region: str | None = None
     provenance: dict[str, str] = field(default_factory=dict)  # the document's metadata provenance
+    page: int | None = None  # of the sentence, in a document with pages
 
     @classmethod
     def from_record(cls, r: Record) -> CommitmentRow:
@@ -83,6 +84,7 @@ class CommitmentRow:
             deadline_source=f.get("deadline_source"),
             parent_region=r.parent_region,
             provenance=dict(r.provenance),
+            page=r.page,
         )
 
     @property

@@ -130,6 +130,7 @@ class MeasureMatch:
     reasons: list[str] = field(default_factory=list)
     profile_match: bool = False
     provenance: dict[str, str] = field(default_factory=dict)  # the document's metadata provenance
+    page: int | None = None  # of the sentence, in a document with pages
 
     def citation(self) -> dict[str, Any]:
         return {
@@ -139,6 +140,7 @@ class MeasureMatch:
             "date": self.date,
             "year": self.year,
             "section": self.section,
+            "page": self.page,
             "text": self.sentence,
             "title_stated": title_stated(self),
         }
@@ -158,6 +160,7 @@ class MeasureMatch:
             start=self.start,
             end=self.end,
             provenance=dict(self.provenance),
+            page=self.page,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -271,6 +274,7 @@ def find_measures(
                 reasons=reasons,
                 profile_match=matched,
                 provenance=dict(rec.provenance),
+                page=rec.page,
             )
         )
     out.sort(key=lambda m: (-m.score, m.source, m.start))

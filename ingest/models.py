@@ -109,3 +109,4 @@ class Record:
     year: int | None = None
     parent_region: str | None = None
     provenance: dict[str, str] = field(default_factory=dict)  # the document's (see DocumentMeta)
+    page: int | None = None  # 1-based page of the sentence (formats with pages)

@@ -19,6 +19,16 @@ from ingest.records_text import DocContext, merge_inline_leads, split_sentences
 KINDS = ("target", "reported", "measure")
 
 
+def _page_of(chunks: Sequence[Chunk], offset: int) -> int | None:
+    """The page of the chunk a record's sentence starts in (None for formats without pages)."""
+    page = None
+    for c in chunks:
+        if c.start > offset:
+            break
+        page = c.page
+    return page
+
+
 def extract_records(meta: DocumentMeta, text: str, chunks: Sequence[Chunk]) -> list[Record]:
     """Records found in one document's cleaned text, in text order.
 
@@ -40,5 +50,6 @@ def extract_records(meta: DocumentMeta, text: str, chunks: Sequence[Chunk]) -> l
         r.parent_region = meta.parent_region
         r.provenance = dict(meta.provenance)
         r.fields.setdefault("doc_years", list(meta.years))
+        r.page = _page_of(chunks, r.start)
     records.sort(key=lambda r: (r.start, KINDS.index(r.kind)))
     return records

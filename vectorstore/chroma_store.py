@@ -425,6 +425,7 @@ class ChromaStore:
                                 "region": meta.region,
                                 "year": meta.year,
                                 "source": meta.source,
+                                "page": r.page,
                             }
                         )
                         for i, r in enumerate(part)
@@ -647,6 +648,7 @@ class ChromaStore:
                     year=doc.get("year"),
                     parent_region=doc.get("parent_region"),
                     provenance=dict(doc.get("provenance") or {}),
+                    page=int(m["page"]) if m.get("page") is not None else None,
                 )
             )
         records.sort(key=lambda r: (r.source, r.start, r.kind))

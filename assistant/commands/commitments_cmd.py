@@ -15,7 +15,7 @@ from assistant.commands.records_io import dumps, open_records_store, write_csv
 
 CSV_COLUMNS = (
     "region", "indicator", "kind", "year", "value_text", "value", "unit", "qualifier", "level",
-    "change", "existing", "source", "title", "date", "section", "clause", "sentence", "start", "end",
+    "change", "existing", "source", "title", "date", "section", "page", "clause", "sentence", "start", "end",
 )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from assistant.commands.records_io import dumps, open_records_store, write_csv
 
 CSV_COLUMNS = (
     "rank", "region", "measure", "label", "benefit", "status", "conditions", "reasons", "score",
-    "source", "title", "date", "section", "text",
+    "source", "title", "date", "section", "page", "text",
 )  # fmt: skip
 
 

@@ -104,3 +104,12 @@ def test_formats_without_pages_cite_none(store):
     assert not a["abstained"], a["answer"]
     docx = [c for c in a["citations"] if c["source"] in ("奖补公示.docx", "创新券细则.doc")]
     assert docx and all(c["page"] is None for c in docx)
+
+
+def test_commitments_from_a_scanned_page_carry_the_page(store):
+    out = cli("commitments", "--store", str(store), "--json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [r for t in json.loads(out.stdout)["tracks"] for r in t["items"]]
+    scanned = [r for r in rows if r["source"] == "总结扫描件.pdf"]
+    assert any(r["page"] == 2 and contains(r["sentence"], "8亿元") for r in scanned), scanned
+    assert any(r["page"] == 1 and contains(r["sentence"], "18家") for r in scanned), scanned

@@ -124,7 +124,7 @@ def test_pdf_table_rows_keep_their_headers_and_reach_the_records(tmp_path: Path)
     assert chunk_with(prepared, row).page == 1
     records = extract_records(prepared.meta, prepared.text, prepared.chunks)
     measures = [r for r in records if r.kind == "measure"]
-    assert any(r.sentence == row and r.fields["benefit"] == "50%" for r in measures), measures
+    assert any(r.sentence == row and r.fields["benefit"] == "50%" and r.page == 1 for r in measures), measures
 
 
 def test_pdf_tables_off_keeps_the_plain_text(tmp_path: Path) -> None:
