@@ -300,3 +300,28 @@ def test_page_limit_reads_the_first_pages_and_says_so(tmp_path: Path) -> None:
     assert "安排资金6万元" not in loaded.text
     assert any("first 5 of 12 pages" in n and "MAX_PAGES" in n for n in loaded.notes)
     assert seen[-1] == (5, 5)
+
+
+# --------------------------------------------------------------------------- the ingest report
+
+@needs_font
+def test_ingest_report_names_ocr_pages_low_confidence_and_skipped_pages(tmp_path: Path) -> None:
+    from ingest.pipeline import ingest_paths
+    from tests.fakes import HashEmbeddings
+    from vectorstore.chroma_store import open_store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    ff.scanned_pdf(docs / "scan.pdf", [SCAN_PAGE_1, SCAN_PAGE_2])
+    ff.text_pdf(docs / "long.pdf", [[f"第{i}页正文：本市安排科技专项资金{i}万元，支持企业研发。"] for i in range(1, 5)])
+    # every OCR'd page is below a confidence of 1.0: each is flagged
+    s = settings(tmp_path, ocr_min_confidence=1.0, max_pages=3)
+    emb = HashEmbeddings()
+    report = ingest_paths([docs], s, open_store(s, emb, create=True), emb)
+    added = {r.source: r for r in report.added}
+    assert added["scan.pdf"].ocr_pages == [1, 2] and added["scan.pdf"].pages == 2
+    assert added["scan.pdf"].low_confidence_pages == [1, 2]
+    assert added["long.pdf"].pages == 3 and added["long.pdf"].ocr_pages == []
+    warned = {(w.source, w.reason) for w in report.warnings}
+    assert ("scan.pdf", "OCR is unsure of page(s) 1, 2 (low recognition scores)") in warned
+    assert any(src == "long.pdf" and "first 3 of 4 pages" in why for src, why in warned)
