@@ -41,12 +41,14 @@ def build_app(services: Any) -> Any:
     from webui.commitments_tab import CommitmentsTab
     from webui.documents_tab import DocumentsTab
     from webui.eval_tab import EvalTab
+    from webui.openai_api import OpenAIChatAPI
     from webui.subsidies_tab import SubsidiesTab
 
     backend = Backend(services)
     chat = ChatTab(backend)
     documents = DocumentsTab(backend)
     api = ApiEndpoints(backend)
+    openai_api = OpenAIChatAPI(backend)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.Markdown(
@@ -70,6 +72,9 @@ def build_app(services: Any) -> Any:
         blocks.load(chat.refresh_filters, None, chat.filter_components, api_visibility="private", queue=False)
 
     blocks.queue(default_concurrency_limit=backend.settings.server.concurrency)
+    # /v1/models and /v1/chat/completions on the same port, registered before Gradio's own
+    # routes (launch_options hands them to the FastAPI app Gradio creates).
+    blocks.policyqa_routes = openai_api.routes()
     return blocks
 
 
@@ -116,8 +121,9 @@ def blocked_paths(settings: Settings, temp: Path) -> list[str]:
     return out
 
 
-def launch_options(settings: Settings, temp: Path) -> dict[str, Any]:
-    """Everything ``Blocks.launch`` gets, derived from settings (tests launch with these too)."""
+def launch_options(settings: Settings, temp: Path, blocks: Any = None) -> dict[str, Any]:
+    """Everything ``Blocks.launch`` gets, derived from settings (tests launch with these too);
+    with ``blocks`` from :func:`build_app`, its OpenAI-compatible routes."""
     import gradio as gr
 
     from webui.style import CSS, PAGE_JS
@@ -144,6 +150,7 @@ def launch_options(settings: Settings, temp: Path) -> dict[str, Any]:
         "run_history": False,
         "mcp_server": False,
         "share": False,
+        "app_kwargs": {"routes": list(getattr(blocks, "policyqa_routes", []))},
     }
 
 
@@ -154,7 +161,7 @@ def create_app(settings: Settings) -> tuple[Any, dict[str, Any]]:
     temp = prepare_runtime(settings)
     services = build_services(settings)
     blocks = build_app(services)
-    return blocks, launch_options(settings, temp)
+    return blocks, launch_options(settings, temp, blocks)
 
 
 def serve(settings: Settings, *, block: bool = True) -> Any:

@@ -180,6 +180,10 @@ class ServerSettings(BaseModel):
     password: SecretStr | None = Field(None, description="Login password.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest file the app accepts.")
     concurrency: int = Field(4, ge=1, description="Questions answered at the same time.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer key the OpenAI-compatible API (/v1/...) requires; empty: none.",
+    )
     temp_dir: Path | None = Field(
         None,
         description="The web app's own folder for uploads and downloads (the only files it "

@@ -69,7 +69,7 @@ def start_app(settings: Any, services: Any | None = None) -> LiveApp:
     temp = app_module.prepare_runtime(settings)
     services = services or build_services(settings)
     blocks = app_module.build_app(services)
-    options = app_module.launch_options(settings, temp)
+    options = app_module.launch_options(settings, temp, blocks)
     blocks.launch(prevent_thread_lock=True, quiet=True, **options)
     url = f"http://127.0.0.1:{settings.server.port}/"
     return LiveApp(url, settings.server.port, blocks, services, settings, temp)
