@@ -22,8 +22,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common.errors import ConfigError, PolicyQAError
+from common.errors import PolicyQAError
 from common.settings import Settings, load_settings
+from webui.roles import Roles
 
 log = logging.getLogger("policyqa.app")
 
@@ -99,17 +100,8 @@ def prepare_runtime(settings: Settings) -> Path:
     return temp
 
 
-def _auth(settings: Settings) -> tuple[str, str] | None:
-    user = settings.server.username or None
-    password = settings.server.password.get_secret_value() if settings.server.password else None
-    if not user and not password:
-        return None
-    if not user or not password:
-        raise ConfigError(
-            "login needs both a user name and a password",
-            hint="set POLICYQA_SERVER__USERNAME and POLICYQA_SERVER__PASSWORD, or neither",
-        )
-    return (user, password)
+def _auth(settings: Settings) -> list[tuple[str, str]] | None:
+    return Roles.from_settings(settings).gradio_auth()
 
 
 def blocked_paths(settings: Settings, temp: Path) -> list[str]:

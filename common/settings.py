@@ -180,6 +180,12 @@ class ServerSettings(BaseModel):
     password: SecretStr | None = Field(None, description="Login password.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest file the app accepts.")
     concurrency: int = Field(4, ge=1, description="Questions answered at the same time.")
+    admin_username: str = Field("admin", description="User name of the admin login.")
+    admin_password: SecretStr | None = Field(
+        None,
+        description="Uploading and deleting documents need it (admin login, or typed in the "
+        "文件 tab); empty: anyone who can open the app may.",
+    )
     api_key: SecretStr | None = Field(
         None,
         description="Bearer key the OpenAI-compatible API (/v1/...) requires; empty: none.",

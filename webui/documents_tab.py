@@ -15,6 +15,7 @@ import pandas as pd
 from assistant.citing import title_stated
 from common.errors import PolicyQAError
 from webui.backend import Backend, IngestOutcome
+from webui.roles import Roles
 
 COLUMNS = ["文件", "标题", "地区", "日期", "覆盖年份", "类型", "块数", "记录数", "ID"]
 
@@ -88,6 +89,7 @@ class DocumentsTab:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        self.roles = Roles.from_settings(backend.settings)
 
     def render(self) -> None:
         docs = self.backend.documents()
@@ -109,6 +111,11 @@ class DocumentsTab:
         )
         with gr.Row():
             self.refresh = gr.Button("刷新", size="sm", elem_id="pq-docs-refresh")
+        # Shown when an admin password is set: uploading and deleting need it (webui/roles.py).
+        self.admin_password = gr.Textbox(
+            label="管理员密码（上传、删除文件需要）", type="password", elem_id="pq-admin-password",
+            visible=self.roles.admin_required, max_lines=1,
+        )
         with gr.Row(equal_height=False):
             with gr.Column():
                 self.files = gr.File(
@@ -133,7 +140,7 @@ class DocumentsTab:
         self.refresh.click(self.reload, None, [self.table, self.to_delete], api_visibility="private", queue=False)
         self.ingest_event = self.ingest.click(
             self.ingest_files,
-            [self.files],
+            [self.files, self.admin_password],
             [self.result, self.table, self.to_delete, self.files],
             api_visibility="private",
             concurrency_id="write",
@@ -141,7 +148,7 @@ class DocumentsTab:
         )
         self.delete_event = self.delete.click(
             self.delete_doc,
-            [self.to_delete, self.confirm],
+            [self.to_delete, self.confirm, self.admin_password],
             [self.delete_result, self.table, self.to_delete, self.confirm],
             api_visibility="private",
             concurrency_id="write",
@@ -152,8 +159,19 @@ class DocumentsTab:
         docs = self.backend.documents()
         return documents_frame(docs), gr.Dropdown(choices=doc_choices(docs), value=None)
 
-    def ingest_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def _refused(self, what: str, request: gr.Request | None, password: str | None) -> str | None:
+        """The refusal to show when this request may not change documents, else None."""
+        if self.roles.is_admin(getattr(request, "username", None), password):
+            return None
+        who = "请输入正确的管理员密码" if not self.roles.reader else "请以管理员身份登录，或输入管理员密码"
+        return f'<p class="pq-fail pq-refused">{what}需要管理员权限：{who}。</p>'
+
+    def ingest_files(self, files: list[str] | None, admin_password: str | None = None,
+                     request: gr.Request = None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # type: ignore[assignment]
         """Ingest uploaded files with a progress bar; one result row per file."""
+        refused = self._refused("导入文件", request, admin_password)
+        if refused:
+            return refused, gr.skip(), gr.skip(), gr.skip()
         if not files:
             gr.Warning("请先选择要上传的文件。")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -174,7 +192,11 @@ class DocumentsTab:
         docs = self.backend.documents()
         return outcome_html(outcome), documents_frame(docs), gr.Dropdown(choices=doc_choices(docs), value=None), None
 
-    def delete_doc(self, doc_id: str | None, confirmed: bool) -> tuple[Any, ...]:
+    def delete_doc(self, doc_id: str | None, confirmed: bool, admin_password: str | None = None,
+                   request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        refused = self._refused("删除文件", request, admin_password)
+        if refused:
+            return refused, gr.skip(), gr.skip(), gr.skip()
         if not doc_id:
             gr.Warning("请先选择要删除的文件。")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()

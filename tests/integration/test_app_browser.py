@@ -390,3 +390,48 @@ def test_a_scanned_pdf_upload_is_cited_with_its_page_image_marked(browser, writa
         assert _shot(page, "chat_pdf_page_marked.png").stat().st_size > 20_000
     finally:
         context.close()
+
+
+@pytest.fixture
+def admin_app(writable_reports_store, live):
+    settings = app_settings(writable_reports_store.settings, live.temp, admin_password="adm1n-pw")
+    app = start_app(settings)
+    yield app
+    app.close()
+
+
+def test_a_reader_cannot_delete_an_admin_can(browser, admin_app):
+    """Issue 12 roles: with an admin password set, the chat stays open, but deleting needs the
+    password, checked on the server: in the page and when the app's endpoint is called directly."""
+    docs_before = len(admin_app.services.store.list_documents())
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(admin_app.url)
+        page.wait_for_selector("#pq-question textarea")
+        assert "省级孵化器3个" in _ask(page, "阳江2016年承诺到2017年底建几个省级孵化器？").inner_text()
+        page.get_by_role("tab", name="文件").click()
+        page.locator("#pq-admin-password input").wait_for()
+
+        def try_delete(expect: str) -> str:
+            page.click("#pq-delete-choice input")
+            page.locator("[role=option]").filter(has_text="000_6815dfeab2db1bf2.txt").click()
+            page.locator("#pq-delete-confirm input").check()
+            page.click("#pq-delete")
+            page.wait_for_function(
+                "t => { const s = document.querySelector('#pq-delete-result').innerText;"
+                " return s.includes(t) && !s.includes('processing'); }", arg=expect)
+            return page.inner_text("#pq-delete-result")
+
+        try_delete("需要管理员权限")  # a reader
+        assert len(admin_app.services.store.list_documents()) == docs_before
+        page.fill("#pq-admin-password input", "wrong")
+        try_delete("请输入正确的管理员密码")
+        assert len(admin_app.services.store.list_documents()) == docs_before
+        _shot(page, "reader_refused.png")
+        page.fill("#pq-admin-password input", "adm1n-pw")
+        try_delete("已删除")
+        assert len(admin_app.services.store.list_documents()) == docs_before - 1
+    finally:
+        context.close()

@@ -143,7 +143,7 @@ def test_launch_options_bind_loopback_limit_uploads_and_block_store_and_project(
 
 def test_login_from_settings_and_half_configured_login_refused(tmp_path):
     s = fake_services(tmp_path, username="staff", password="s3cret").settings
-    assert app_module.launch_options(s, tmp_path / "t")["auth"] == ("staff", "s3cret")
+    assert app_module.launch_options(s, tmp_path / "t")["auth"] == [("staff", "s3cret")]
     half = fake_services(tmp_path, username="staff").settings
     with pytest.raises(ConfigError) as err:
         app_module.launch_options(half, tmp_path / "t")
@@ -157,7 +157,7 @@ def test_login_read_from_environment(monkeypatch, tmp_path):
     settings = app_module.settings_from_args(args)
     assert settings.server.port == 7999 and settings.server.host == "127.0.0.1"
     assert settings.home == tmp_path
-    assert app_module.launch_options(settings, tmp_path / "t")["auth"] == ("u", "p")
+    assert app_module.launch_options(settings, tmp_path / "t")["auth"] == [("u", "p")]
 
 
 def test_temp_dir_is_private_and_not_inside_a_blocked_folder(services, monkeypatch):
@@ -202,3 +202,42 @@ def test_cli_start_up_does_not_load_gradio():
     code = "import sys, assistant.cli as c; c.build_parser(); print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_roles_from_settings(tmp_path):
+    from webui.roles import Roles
+
+    open_app = Roles.from_settings(fake_services(tmp_path).settings)
+    assert open_app.gradio_auth() is None and open_app.is_admin(None, None)  # as before: one user
+    admin_only = Roles.from_settings(fake_services(tmp_path, admin_password="adm1n").settings)
+    assert admin_only.gradio_auth() is None  # chat stays open
+    assert not admin_only.is_admin(None, None) and not admin_only.is_admin(None, "guess")
+    assert admin_only.is_admin(None, "adm1n")
+    assert not admin_only.is_admin("admin", None)  # no login: a user name proves nothing
+    both = Roles.from_settings(fake_services(tmp_path, username="staff", password="s3cret",
+                                             admin_password="adm1n").settings)
+    assert both.gradio_auth() == [("staff", "s3cret"), ("admin", "adm1n")]
+    assert both.is_admin("admin", None) and not both.is_admin("staff", None)
+    assert both.is_admin("staff", "adm1n")
+    with pytest.raises(ConfigError) as err:
+        Roles.from_settings(fake_services(tmp_path, username="admin", password="x",
+                                          admin_password="y").settings)
+    assert "ADMIN_USERNAME" in err.value.hint
+
+
+def test_a_reader_cannot_delete_or_upload_the_admin_can(tmp_path):
+    services = fake_services(tmp_path, admin_password="adm1n")
+    with gr.Blocks():
+        tab = DocumentsTab(Backend(services))
+        tab.render()
+    before = len(services.store.docs)
+    msg, *_ = tab.delete_doc("d-yj", True, "", None)
+    assert "需要管理员权限" in msg and len(services.store.docs) == before
+    msg, *_ = tab.delete_doc("d-yj", True, "wrong", None)
+    assert "需要管理员权限" in msg and len(services.store.docs) == before
+    upload = tmp_path / "new.txt"
+    upload.write_text("某市科技局2024年工作要点\n全年新增高新技术企业40家。", "utf-8")
+    msg, *_ = tab.ingest_files([str(upload)], "", None)
+    assert "需要管理员权限" in msg and len(services.store.docs) == before
+    msg, *_ = tab.delete_doc("d-yj", True, "adm1n", None)
+    assert "已删除" in msg and len(services.store.docs) == before - 1
