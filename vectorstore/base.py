@@ -74,6 +74,15 @@ class PolicyStore(Protocol):
         """Every committed chunk, in (doc_id, index) order."""
         ...
 
+    def committed_versions(self) -> list[tuple[str, str, str]]:
+        """(doc_id, doc_key, version) of every committed document, by doc_id; ``version``
+        changes whenever anything stored for the document does."""
+        ...
+
+    def document_chunks(self, doc_key: str) -> list[StoredChunk]:
+        """The chunks of one committed document version, in index order."""
+        ...
+
     def embeddings_for_texts(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by chunk text hash, so ingest never embeds the same text twice."""
         ...

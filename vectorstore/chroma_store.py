@@ -594,17 +594,27 @@ class ChromaStore:
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every committed chunk, in (doc_id, index) order."""
-        for doc_id, m in sorted(self._manifest()):
-            with _chroma_errors("reading chunks", self.where):
-                got = self._chunks.get(
-                    where={"doc_key": m["doc_key"]}, include=["documents", "metadatas"]
-                )
-            rows = sorted(
-                zip(got["ids"], got["documents"], got["metadatas"], strict=True),
-                key=lambda r: int(r[2].get("index", 0)),
-            )
-            for cid, text, meta in rows:
-                yield StoredChunk(cid, text, dict(meta))
+        for _doc_id, doc_key, _version in self.committed_versions():
+            yield from self.document_chunks(doc_key)
+
+    def committed_versions(self) -> list[tuple[str, str, str]]:
+        """(doc_id, doc_key, version) of every committed document, by doc_id. ``version``
+        changes whenever anything stored for the document changes (its signature), so an index
+        derived per document can keep what it built for an unchanged one."""
+        return sorted(
+            (doc_id, m["doc_key"], f"{m['doc_key']}|{m.get('signature') or ''}")
+            for doc_id, m in self._manifest() if m.get("doc_key")
+        )
+
+    def document_chunks(self, doc_key: str) -> list[StoredChunk]:
+        """The chunks of one document version, in index order."""
+        with _chroma_errors("reading chunks", self.where):
+            got = self._chunks.get(where={"doc_key": doc_key}, include=["documents", "metadatas"])
+        rows = sorted(
+            zip(got["ids"], got["documents"], got["metadatas"], strict=True),
+            key=lambda r: int(r[2].get("index", 0)),
+        )
+        return [StoredChunk(cid, text, dict(meta)) for cid, text, meta in rows]
 
     def embeddings_for_texts(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by text hash, so ingest never embeds the same text twice."""

@@ -4,9 +4,13 @@ Local Chroma has no sparse index, so this index lives beside it. Chroma stays th
 record: the index is derived from :meth:`PolicyStore.iter_chunks` and tagged with
 :meth:`PolicyStore.generation`. Every search first compares the store's generation with the
 index's; when documents were added, updated or removed (by this process or another one, e.g. a
-CLI ingest while the web app runs) the index is rebuilt, or loaded from the on-disk cache under
-``<store>/lexical/`` when that generation was built before. In server mode the cache lives in
-the local store directory too.
+CLI ingest while the web app runs) the index is loaded from the on-disk cache under
+``<store>/lexical/`` when that generation was built before, else rebuilt from per-document
+segments: only the documents added or changed are read and tokenized, in every process that
+serves the store (a segment is cached on disk by document version too), and the BM25 statistics
+are recomputed over all segments, so results are those of a full rebuild. A change of the
+tokenizer, the lexicon or the format (``_CACHE_FORMAT``) invalidates every cached segment. In
+server mode the cache lives in the local store directory too.
 
 Readers never block each other: a search works on an immutable snapshot (ids + BM25 model),
 swapped in one assignment after a rebuild; only rebuilds take the lock.
@@ -56,6 +60,14 @@ def index_text(chunk: StoredChunk) -> str:
 
 
 @dataclass(frozen=True)
+class _Segment:
+    """One document version's part of the index: its chunk ids and their tokens."""
+
+    ids: tuple[str, ...]
+    tokens: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     generation: str
     ids: tuple[str, ...]
@@ -90,8 +102,10 @@ class LexicalIndex:
         self._tag = _tokenizer_tag(tokenizer)
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
-        self.builds = 0  # full rebuilds from the store (tests, diagnostics)
+        self.builds = 0  # index builds (tests, diagnostics)
+        self.segments_built = 0  # documents read from the store and tokenized
         self.cache_loads = 0
+        self._segments: dict[str, _Segment] = {}  # by document version
 
     # --- keeping up with the store --------------------------------------------------------
     def refresh(self, generation: str | None = None) -> _Snapshot:
@@ -114,13 +128,29 @@ class LexicalIndex:
             return snap
 
     def _build(self, generation: str) -> _Snapshot:
+        """The BM25 index of the store's committed chunks, from per-document segments.
+
+        A segment is one document version's chunk ids and tokens; only documents added or
+        changed since the last build are read from the store and tokenized (tokenizing is
+        ~90% of a full build: 3.9 s of 4.4 s for 2,886 chunks). The BM25 statistics are then
+        recomputed over all segments, in the same (doc_id, index) order as a full read, so the
+        scores and ranks are those of a full rebuild (tested).
+        """
         import bm25s
 
+        versions = self._versions()
         ids: list[str] = []
         corpus: list[list[str]] = []
-        for chunk in self.store.iter_chunks():
-            ids.append(chunk.id)
-            corpus.append(self.tokenizer(index_text(chunk)))
+        fresh: dict[str, _Segment] = {}
+        for doc_key, version in versions:
+            seg = self._segments.get(version) or self._load_segment(version)
+            if seg is None:
+                seg = self._make_segment(doc_key)
+                self._save_segment(version, seg)
+            fresh[version] = seg
+            ids.extend(seg.ids)
+            corpus.extend(seg.tokens)
+        self._segments = fresh  # segments of documents gone from the store are dropped
         self.builds += 1
         # Another process may have committed while we read; the result is still one
         # consistent set only if the generation did not move, so re-check before caching.
@@ -133,6 +163,49 @@ class LexicalIndex:
         if stable:
             self._save(snap)
         return snap
+
+    def _versions(self) -> list[tuple[str, str]]:
+        """(doc_key, version) of the committed documents, in doc_id order."""
+        listing = getattr(self.store, "committed_versions", None)
+        if listing is not None:
+            return [(key, version) for _doc_id, key, version in listing()]
+        # a store without per-document reads (test stand-ins): one segment of everything
+        return [("", f"all|{self.store.generation()}")]
+
+    def _make_segment(self, doc_key: str) -> _Segment:
+        self.segments_built += 1
+        chunks = self.store.document_chunks(doc_key) if doc_key else list(self.store.iter_chunks())
+        return _Segment(tuple(c.id for c in chunks), tuple(self.tokenizer(index_text(c)) for c in chunks))
+
+    def _segment_path(self, version: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        name = hashlib.sha256(f"{version}|{self._tag}".encode()).hexdigest()[:24]
+        return self.cache_dir / "segments" / f"{name}.json"
+
+    def _load_segment(self, version: str) -> _Segment | None:
+        path = self._segment_path(version)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            return _Segment(tuple(data["ids"]), tuple(tuple(t) for t in data["tokens"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # rebuilt, never fatal
+            log.warning("ignoring damaged lexical segment %s: %s", path, exc)
+            return None
+
+    def _save_segment(self, version: str, seg: _Segment) -> None:
+        path = self._segment_path(version)
+        if path is None or not seg.ids:
+            return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"ids": seg.ids, "tokens": seg.tokens}, ensure_ascii=False), "utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("could not cache a lexical segment in %s: %s", path, exc)
+            tmp.unlink(missing_ok=True)
 
     # --- on-disk cache --------------------------------------------------------------------
     def _dir_for(self, generation: str) -> Path | None:
@@ -180,8 +253,16 @@ class LexicalIndex:
     def _prune_cache(self, keep: str) -> None:
         assert self.cache_dir is not None
         for entry in self.cache_dir.iterdir():
-            if entry.name != keep and not entry.name.startswith("."):
+            if entry.name not in (keep, "segments") and not entry.name.startswith("."):
                 shutil.rmtree(entry, ignore_errors=True)
+        # segments of document versions no longer committed (another process may still be
+        # on an older generation: it rebuilds what it misses, never reads a wrong one)
+        seg_dir = self.cache_dir / "segments"
+        if seg_dir.is_dir():
+            live = {p.name for v in self._segments if (p := self._segment_path(v)) is not None}
+            for entry in seg_dir.iterdir():
+                if entry.name not in live and not entry.name.startswith("."):
+                    entry.unlink(missing_ok=True)
 
     # --- searching ------------------------------------------------------------------------
     def search(
