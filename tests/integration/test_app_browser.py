@@ -7,6 +7,7 @@ Screenshots go to tests/artifacts/ (gitignored).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -73,6 +74,20 @@ def page(browser, live):
     yield pg
     context.close()
     assert not errors, errors
+
+
+@contextlib.contextmanager
+def _opened(browser, url: str) -> Iterator[object]:
+    """A fresh browser context with the app open at ``url`` (its chat ready)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(url)
+        page.wait_for_selector("#pq-question textarea")
+        yield page
+    finally:
+        context.close()
 
 
 def _shot(pg, name: str) -> Path:
@@ -345,12 +360,7 @@ def test_a_scanned_pdf_upload_is_cited_with_its_page_image_marked(browser, writa
         ["某县科学技术局2023年工作总结", "一、主要成效", "全年新增国家高新技术企业18家。"],
         ["二、下一步工作", "2024年力争技术合同成交额突破8亿元，新建院士工作站2家。"],
     ])
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(writable_app.url)
-        page.wait_for_selector("#pq-question textarea")
+    with _opened(browser, writable_app.url) as page:
         page.get_by_role("tab", name="文件").click()
         page.set_input_files("#pq-upload input[type='file']", [str(scan)])
         page.wait_for_function("() => document.querySelector('#pq-upload').innerText.includes('scan_2023')")
@@ -388,8 +398,6 @@ def test_a_scanned_pdf_upload_is_cited_with_its_page_image_marked(browser, writa
         assert 0.05 * h < marked_rows[0] < 0.3 * h and len(marked_rows) < 0.2 * h, (marked_rows[:3], h)
         image.scroll_into_view_if_needed()
         assert _shot(page, "chat_pdf_page_marked.png").stat().st_size > 20_000
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -404,12 +412,7 @@ def test_a_reader_cannot_delete_an_admin_can(browser, admin_app):
     """Issue 12 roles: with an admin password set, the chat stays open, but deleting needs the
     password, checked on the server: in the page and when the app's endpoint is called directly."""
     docs_before = len(admin_app.services.store.list_documents())
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(admin_app.url)
-        page.wait_for_selector("#pq-question textarea")
+    with _opened(browser, admin_app.url) as page:
         assert "省级孵化器3个" in _ask(page, "阳江2016年承诺到2017年底建几个省级孵化器？").inner_text()
         page.get_by_role("tab", name="文件").click()
         page.locator("#pq-admin-password input").wait_for()
@@ -433,5 +436,3 @@ def test_a_reader_cannot_delete_an_admin_can(browser, admin_app):
         page.fill("#pq-admin-password input", "adm1n-pw")
         try_delete("已删除")
         assert len(admin_app.services.store.list_documents()) == docs_before - 1
-    finally:
-        context.close()
