@@ -237,13 +237,24 @@ class ChunkCatalog:
     near-duplicate collapsing, and document frequencies for query-term weights.
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, previous: ChunkCatalog | None = None) -> None:
         self.generation = store.generation()
         self.texts: dict[str, str] = {}
         self.meta: dict[str, dict[str, Any]] = {}
-        for c in store.iter_chunks():
-            self.texts[c.id] = c.text
-            self.meta[c.id] = dict(c.metadata)
+        # Per document version, so that after a change only the new documents are read
+        # (``previous``: the catalog of the generation before).
+        self.parts: dict[str, list[Any]] = {}
+        listing = getattr(store, "committed_versions", None)
+        if listing is None:  # a store without per-document reads (test stand-ins)
+            self.parts["all"] = list(store.iter_chunks())
+        else:
+            old = previous.parts if previous is not None else {}
+            for _doc_id, doc_key, version in listing():
+                self.parts[version] = old.get(version) or store.document_chunks(doc_key)
+        for chunks in self.parts.values():
+            for c in chunks:
+                self.texts[c.id] = c.text
+                self.meta[c.id] = dict(c.metadata)
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -303,7 +314,7 @@ class HybridSearcher:
         gen = generation if generation is not None else self.store.generation()
         with self._lock:
             if self._catalog is None or self._catalog.generation != gen:
-                self._catalog = ChunkCatalog(self.store)
+                self._catalog = ChunkCatalog(self.store, previous=self._catalog)
             return self._catalog
 
     def search(
