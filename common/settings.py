@@ -203,6 +203,14 @@ class ServerSettings(BaseModel):
         None,
         description="Bearer key the OpenAI-compatible API (/v1/...) requires; empty: none.",
     )
+    api_queue: int = Field(
+        64, ge=0,
+        description="API requests that may wait for one of the `concurrency` answering slots; "
+        "more at once are refused at once with a 429 'busy' error.",
+    )
+    api_queue_timeout_s: float = Field(
+        60.0, gt=0, description="How long an API request waits for a slot before a 503 'busy'.",
+    )
     temp_dir: Path | None = Field(
         None,
         description="The web app's own folder for uploads and downloads (the only files it "

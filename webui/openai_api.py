@@ -13,21 +13,27 @@ OpenAI's chat schema, streaming (server-sent events) and not:
 - filters go in an extra ``policyqa`` object: ``{"region": "阳江市", "year": 2016, "doc":
   "file.txt", "k": 5}`` (``extra_body={"policyqa": {...}}`` with the openai client);
 - with ``POLICYQA_SERVER__API_KEY`` set, requests need ``Authorization: Bearer <key>``;
-- errors come in OpenAI's shape ``{"error": {"message", "type", "param", "code"}}``.
+- errors come in OpenAI's shape ``{"error": {"message", "type", "param", "code"}}``;
+- at most ``server.concurrency`` answers are computed at once; up to ``server.api_queue``
+  requests wait (at most ``api_queue_timeout_s``) for a slot, more are refused at once with 429
+  ``busy``, and a wait that runs out is a 503 ``busy``: never a hang.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
@@ -95,11 +101,48 @@ def _usage(question: str, text: str) -> dict[str, int]:
     return {"prompt_tokens": len(question), "completion_tokens": len(text), "total_tokens": len(question) + len(text)}
 
 
+class _Admission:
+    """``slots`` answers at a time, ``queue`` more waiting; the rest refused (see module doc)."""
+
+    def __init__(self, slots: int, queue: int, timeout_s: float) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._room = threading.BoundedSemaphore(slots + queue)
+        self.timeout_s = timeout_s
+
+    async def enter(self) -> Callable[[], None]:
+        """Take a slot (or raise the busy error); returns the one-shot release.
+
+        Waits on the event loop, never in a worker thread: waiting requests must not take the
+        threads the streams holding the slots need to finish (with 50 streams at once they did,
+        and every request timed out)."""
+        if not self._room.acquire(blocking=False):
+            raise ApiError(429, "PolicyQA is busy: too many requests are waiting; retry shortly",
+                           kind="rate_limit_error", code="busy")
+        deadline = time.monotonic() + self.timeout_s
+        while not self._slots.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                self._room.release()
+                raise ApiError(503, f"PolicyQA is busy: no answer slot within {self.timeout_s:g} s; retry",
+                               kind="server_error", code="busy")
+            await asyncio.sleep(0.01)
+        done = threading.Event()
+
+        def leave() -> None:
+            if not done.is_set():  # once, whoever gets there first
+                done.set()
+                self._slots.release()
+                self._room.release()
+
+        return leave
+
+
 class OpenAIChatAPI:
     """The routes over the app's :class:`Backend` (the same answering as the chat tab)."""
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        server = backend.settings.server
+        self.admission = _Admission(server.concurrency, server.api_queue, server.api_queue_timeout_s)
 
     def routes(self) -> list[APIRoute]:
         return [
@@ -144,12 +187,22 @@ class OpenAIChatAPI:
             return exc.response()
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
+        try:
+            leave = await self.admission.enter()
+        except ApiError as exc:
+            return exc.response()
         if body.get("stream"):
             filters.pop("k", None)  # the stream answers from the default k, as the chat does
+            # released when the stream ends, and (the background task) also when the client
+            # left before the stream started
             return StreamingResponse(
-                self._stream(cid, created, question, history, filters), media_type="text/event-stream"
+                self._stream(cid, created, question, history, filters, leave),
+                media_type="text/event-stream", background=BackgroundTask(leave),
             )
-        return await self._complete(cid, created, question, history, filters)
+        try:
+            return await self._complete(cid, created, question, history, filters)
+        finally:
+            leave()
 
     async def _complete(self, cid: str, created: int, question: str, history: list[str],
                         filters: dict[str, Any]) -> JSONResponse:
@@ -168,12 +221,19 @@ class OpenAIChatAPI:
         })
 
     def _stream(self, cid: str, created: int, question: str, history: list[str],
-                filters: dict[str, Any]) -> Iterator[str]:
+                filters: dict[str, Any], leave: Callable[[], None]) -> Iterator[str]:
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
             data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
             return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
+        try:
+            yield from self._stream_answer(chunk, question, history, filters)
+        finally:
+            leave()  # also when the client goes away mid-stream
+
+    def _stream_answer(self, chunk: Any, question: str, history: list[str],
+                       filters: dict[str, Any]) -> Iterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         final: Answer | None = None
         try:

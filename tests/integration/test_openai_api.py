@@ -136,3 +136,65 @@ def test_the_api_key_when_configured(reports_store, live, tmp_path_factory):
         assert "省级孵化器3个" in r.choices[0].message.content
     finally:
         app.close()
+
+
+LOAD = [
+    ("阳江2016年承诺到2017年底建几个省级孵化器？", "省级孵化器3个"),
+    ("江门到2017年高新技术企业要达到多少家？", "250家"),
+    ("阳江市本级2015年的科技三项经费有多少？", "3065万元"),
+    ("阳江2015年的专利申请量有多少件，比上一年增长了多少？", "1724件"),
+    ("阳江现在一共有多少个省级、市级工程中心？", "21家"),
+]
+
+
+def _streamed(client, question: str) -> tuple[str, list]:
+    text, refs = [], []
+    for chunk in client.chat.completions.create(
+        model="policyqa", messages=[{"role": "user", "content": question}], stream=True
+    ):
+        if chunk.choices and chunk.choices[0].delta.content:
+            text.append(chunk.choices[0].delta.content)
+        refs = (chunk.model_extra or {}).get("references", refs)
+    return "".join(text), refs
+
+
+def test_fifty_concurrent_streams_all_complete_correctly(client):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [LOAD[i % len(LOAD)] for i in range(50)]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda job: _streamed(client, job[0]), jobs))
+    elapsed = time.perf_counter() - t0
+    for (question, figure), (text, refs) in zip(jobs, results, strict=True):
+        assert figure in text and refs, (question, text[:200])
+    assert elapsed < 180, elapsed
+
+
+def test_beyond_the_queue_requests_get_a_busy_error_not_a_hang(reports_store, live):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = app_settings(reports_store.settings, live.temp, concurrency=1, api_queue=1,
+                            api_queue_timeout_s=0.5)
+    app = start_app(settings)
+    try:
+        body = json.dumps({"model": "policyqa", "messages": [{"role": "user", "content": LOAD[0][0]}]}).encode()
+        post(app.url + "v1/chat/completions", body)  # warm the model
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(lambda _: post(app.url + "v1/chat/completions", body), range(8)))
+        elapsed = time.perf_counter() - t0
+        codes = [code for code, _ in outcomes]
+        assert 200 in codes and ({429, 503} & set(codes)), codes
+        for code, got in outcomes:
+            if code == 200:
+                assert LOAD[0][1] in got["choices"][0]["message"]["content"]
+            else:
+                assert got["error"]["code"] == "busy" and "busy" in got["error"]["message"]
+        assert elapsed < 60, elapsed
+        # once the crowd is gone, the next request is answered
+        assert post(app.url + "v1/chat/completions", body)[0] == 200
+    finally:
+        app.close()
