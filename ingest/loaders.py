@@ -18,6 +18,10 @@ from common.errors import LoaderError
 from common.settings import IngestSettings
 from ingest.models import LoadedText, PageFn
 from ingest.html_text import html_to_text
+from ingest.ocr import OcrFailed, OcrTimeout, worker
+from ingest.ofd import load_ofd
+from ingest.pdf import load_pdf
+from ingest.word97 import load_word97
 from ingest.tables import table_lines
 
 
@@ -205,15 +209,11 @@ def _load_html(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedTe
 
 
 def _load_pdf(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
-    from ingest.pdf import load_pdf
-
     return load_pdf(path, data, opts.settings, ocr_cache=opts.ocr_cache, on_page=opts.on_page)
 
 
 def _load_image(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
     """A photo or scan of a document page: OCR'd like a scanned PDF page (one page)."""
-    from ingest.ocr import OcrFailed, OcrTimeout, worker
-
     if not opts.settings.ocr:
         raise LoaderError(str(path), f"{path.name}: an image, and OCR is off",
                           hint="turn OCR on (POLICYQA_INGEST__OCR=true, the default) to read images")
@@ -286,14 +286,10 @@ def _table_rows(table) -> list[str]:
 
 
 def _load_word97(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
-    from ingest.word97 import load_word97
-
     return load_word97(path, data, fmt)
 
 
 def _load_ofd(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:
-    from ingest.ofd import load_ofd
-
     return load_ofd(path, data, fmt)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from common.errors import DependencyError, LoaderError
 from common.settings import IngestSettings
 from ingest.models import LoadedText, PageFn
+from ingest.ocr import OcrFailed, OcrPage, OcrTimeout, worker
 from ingest.tables import table_lines
 
 # Fewer characters than this on a page (page numbers, a stamp's text) means it is an image.
@@ -131,9 +132,7 @@ class OcrCache:
         key = hashlib.sha256(data).hexdigest()[:24]
         self.dir = root / f"{key}-{dpi}-v{OCR_CACHE_VERSION}" if root is not None else None
 
-    def get(self, page_no: int) -> Any:
-        from ingest.ocr import OcrPage
-
+    def get(self, page_no: int) -> OcrPage | None:
         if self.dir is None:
             return None
         try:
@@ -252,8 +251,6 @@ def _ocr_pages(
     low: list[int], notes: list[str], settings: IngestSettings, cache_root: Path | None,
     notify: PageFn,
 ) -> None:
-    from ingest.ocr import OcrFailed, OcrTimeout, worker
-
     cache = OcrCache(cache_root, data, settings.ocr_dpi)
     engine = worker(settings.ocr_page_timeout_s)
     for n, i in enumerate(need, 1):
