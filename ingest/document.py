@@ -17,6 +17,7 @@ from ingest.cleaning import clean
 from ingest.loaders import load_file
 from ingest.metadata import extract_metadata
 from ingest.models import Chunk, DocumentMeta, LoadedText, PageFn
+from ingest.ocr import ocr_cache_dir
 from ingest.pages import cleaned_page_starts, with_pages
 
 # PDFs, OFD files and OCR'd pages wrap lines at the page width (~35-45 CJK characters):
@@ -33,7 +34,6 @@ class PreparedDocument:
     text: str
     chunks: list[Chunk] = field(default_factory=list)
     loaded: LoadedText | None = None  # what the loader read (pages, OCR, notes)
-    page_starts: list[int] = field(default_factory=list)  # in ``text``; [] without pages
 
 
 def prepare_document(path: Path, settings: Settings, on_page: PageFn | None = None) -> PreparedDocument:
@@ -43,7 +43,7 @@ def prepare_document(path: Path, settings: Settings, on_page: PageFn | None = No
     pages of a PDF."""
     path = Path(path)
     loaded = load_file(
-        path, settings.ingest, ocr_cache=Path(settings.home).expanduser() / "ocr-cache",
+        path, settings.ingest, ocr_cache=ocr_cache_dir(settings.home),
         on_page=on_page,
     )
     rejoin = _PAGED_REJOIN_MIN_CHARS if loaded.format in _PAGED_FORMATS else 40
@@ -59,5 +59,4 @@ def prepare_document(path: Path, settings: Settings, on_page: PageFn | None = No
     meta = extract_metadata(path, loaded, cleaned)
     starts = cleaned_page_starts(loaded.text, loaded.page_starts, cleaned.text)
     chunks = with_pages(chunk_text(cleaned.text, settings.chunk), starts)
-    return PreparedDocument(meta=meta, text=cleaned.text, chunks=chunks, loaded=loaded,
-                            page_starts=starts)
+    return PreparedDocument(meta=meta, text=cleaned.text, chunks=chunks, loaded=loaded)

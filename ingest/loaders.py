@@ -18,7 +18,7 @@ from common.errors import LoaderError
 from common.settings import IngestSettings
 from ingest.models import LoadedText, PageFn
 from ingest.html_text import html_to_text
-from ingest.ocr import OcrFailed, OcrTimeout, worker
+from ingest.ocr import OcrCache, OcrFailed, OcrTimeout, worker
 from ingest.ofd import load_ofd
 from ingest.pdf import load_pdf
 from ingest.word97 import load_word97
@@ -219,18 +219,22 @@ def _load_image(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedT
                           hint="turn OCR on (POLICYQA_INGEST__OCR=true, the default) to read images")
     notify = opts.on_page or (lambda _d, _t, _m: None)
     notify(0, 1, "OCR")
+    cache = OcrCache(opts.ocr_cache, data, dpi=0)  # an unchanged image is not read again
     try:
-        page = worker(opts.settings.ocr_page_timeout_s).read(data)
+        page = cache.get(1) or worker(opts.settings.ocr_page_timeout_s).read(data)
     except OcrTimeout as exc:
         raise LoaderError(str(path), f"{path.name}: OCR stopped, it {exc}",
                           hint="raise POLICYQA_INGEST__OCR_PAGE_TIMEOUT_S, or crop the image") from exc
     except OcrFailed as exc:
         raise LoaderError(str(path), f"{path.name}: {exc}",
                           hint="check the image opens in a viewer; save it again as PNG or JPEG") from exc
+    cache.put(1, page)
     notify(1, 1, "OCR done")
-    low = (1,) if page.text.strip() and page.confidence < opts.settings.ocr_min_confidence else ()
-    return LoadedText(text=page.text, format="image", encoding=None, ocr_pages=(1,) if page.text else (),
-                      low_confidence_pages=low)
+    return LoadedText(
+        text=page.text, format="image", encoding=None,
+        ocr_pages=(1,) if page.text.strip() else (),
+        low_confidence_pages=(1,) if page.low(opts.settings.ocr_min_confidence) else (),
+    )
 
 
 def _load_docx(path: Path, data: bytes, fmt: str, opts: LoadOptions) -> LoadedText:

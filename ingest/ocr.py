@@ -14,8 +14,10 @@ the cleaner re-joins wrapped lines and the chunker still finds headings.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import json
+import logging
 import os
 import select
 import statistics
@@ -23,11 +25,14 @@ import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from common.errors import DependencyError
+
+
+OCR_CACHE_VERSION = 1  # bump when layout_text changes: cached pages are then read again
 
 
 class OcrTimeout(Exception):
@@ -65,11 +70,48 @@ class OcrPage:
             "lines": [[ln.text, list(ln.box), ln.score] for ln in self.lines],
         }
 
+    def low(self, min_confidence: float) -> bool:
+        """Did OCR read text here, but with scores below ``min_confidence``?"""
+        return bool(self.text.strip()) and self.confidence < min_confidence
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OcrPage:
         lines = tuple(OcrLine(t, tuple(b), float(s)) for t, b, s in d.get("lines", []))  # type: ignore[arg-type]
         return cls(d["text"], lines, float(d["confidence"]), float(d.get("seconds", 0.0)),
                    int(d.get("width", 0)), int(d.get("height", 0)))
+
+
+class OcrCache:
+    """OCR results of one file, by page, in ``<ocr-cache>/<file hash>-<dpi>-v<n>/<page>.json``
+    (``dpi`` 0 for an image file, which is read as it is)."""
+
+    def __init__(self, root: Path | None, data: bytes, dpi: int) -> None:
+        key = hashlib.sha256(data).hexdigest()[:24]
+        self.dir = root / f"{key}-{dpi}-v{OCR_CACHE_VERSION}" if root is not None else None
+
+    def get(self, page_no: int) -> OcrPage | None:
+        if self.dir is None:
+            return None
+        try:
+            return OcrPage.from_dict(json.loads((self.dir / f"{page_no}.json").read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, page_no: int, result: OcrPage) -> None:
+        if self.dir is None:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.dir / f".{page_no}.json.tmp"
+            tmp.write_text(json.dumps(result.to_dict(), ensure_ascii=False), "utf-8")
+            tmp.replace(self.dir / f"{page_no}.json")
+        except OSError:
+            logging.getLogger(__name__).warning("cannot write the OCR cache in %s", self.dir)
+
+
+def ocr_cache_dir(home: str | Path) -> Path:
+    """Where a store keeps its OCR results."""
+    return Path(home).expanduser() / "ocr-cache"
 
 
 # --------------------------------------------------------------------------- layout

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from common.errors import LoaderError
 from ingest.models import LoadedText
+from ingest.pages import join_pages
 
 _MAX_XML_BYTES = 50 * 1024 * 1024  # one part; a zip bomb is refused, not inflated
 
@@ -130,8 +131,5 @@ def load_ofd(path: Path, data: bytes, fmt: str) -> LoadedText:
             str(path), f"{path.name}: no text in {len(pages)} OFD page(s) (an image-only OFD?)",
             hint="export it to PDF in an OFD reader and ingest the PDF (scanned pages are OCR'd)",
         )
-    starts, pos = [], 0
-    for p in pages:
-        starts.append(pos)
-        pos += len(p) + 2
-    return LoadedText(text="\n\n".join(pages), format=fmt, encoding=None, page_starts=tuple(starts))
+    text, starts = join_pages(pages)
+    return LoadedText(text=text, format=fmt, encoding=None, page_starts=starts)

@@ -75,6 +75,12 @@ def with_pages(chunks: Sequence[Chunk], starts: Sequence[int]) -> list[Chunk]:
     return out
 
 
-def page_of(starts: Sequence[int], offset: int) -> int | None:
-    """The 1-based page of a cleaned-text offset (None for a text without pages)."""
-    return max(1, bisect_right(starts, offset)) if starts else None
+def join_pages(pages: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+    """The pages' texts as one text (a blank line between pages) and where each page starts."""
+    parts = [p.strip("\n") for p in pages]
+    starts: list[int] = []
+    pos = 0
+    for part in parts:
+        starts.append(pos)
+        pos += len(part) + 2  # the "\n\n" between pages
+    return "\n\n".join(parts), tuple(starts)

@@ -12,17 +12,15 @@ page from it after cleaning (``ingest.pages``).
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import logging
 from pathlib import Path
 from typing import Any
 
 from common.errors import DependencyError, LoaderError
 from common.settings import IngestSettings
 from ingest.models import LoadedText, PageFn
-from ingest.ocr import OcrFailed, OcrPage, OcrTimeout, worker
+from ingest.ocr import OcrCache, OcrFailed, OcrTimeout, worker
+from ingest.pages import join_pages
 from ingest.tables import table_lines
 
 # Fewer characters than this on a page (page numbers, a stamp's text) means it is an image.
@@ -30,8 +28,6 @@ _MIN_LAYER_CHARS = 20
 # pdfplumber (pure Python, ~0.2 s a page) only looks at pages drawing at least this many paths:
 # a table's ruling lines. Text pages draw none or a few (a rule under the title).
 _MIN_TABLE_PATHS = 6
-OCR_CACHE_VERSION = 1
-
 
 
 def _bad_pdf(path: Path, exc: BaseException | str) -> LoaderError:
@@ -64,9 +60,9 @@ def open_pdf(path: Path, data: bytes) -> Any:
         raise _bad_pdf(path, exc) from exc
 
 
-def min_layer_chars() -> int:
-    """A page with fewer text-layer characters than this is read by OCR."""
-    return _MIN_LAYER_CHARS
+def has_text_layer(text: str) -> bool:
+    """Does a page's text layer hold text (else it is an image, read by OCR)?"""
+    return len("".join(text.split())) >= _MIN_LAYER_CHARS
 
 
 def layer_text(page: Any) -> str:
@@ -125,33 +121,6 @@ def _fill_merged(grid: list[list[str | None]]) -> list[list[str]]:
     return out
 
 
-class OcrCache:
-    """OCR results of one file, by page, in ``<home>/ocr-cache/<file hash>/<page>.json``."""
-
-    def __init__(self, root: Path | None, data: bytes, dpi: int) -> None:
-        key = hashlib.sha256(data).hexdigest()[:24]
-        self.dir = root / f"{key}-{dpi}-v{OCR_CACHE_VERSION}" if root is not None else None
-
-    def get(self, page_no: int) -> OcrPage | None:
-        if self.dir is None:
-            return None
-        try:
-            return OcrPage.from_dict(json.loads((self.dir / f"{page_no}.json").read_text("utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, page_no: int, result: Any) -> None:
-        if self.dir is None:
-            return
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.dir / f".{page_no}.json.tmp"
-            tmp.write_text(json.dumps(result.to_dict(), ensure_ascii=False), "utf-8")
-            tmp.replace(self.dir / f"{page_no}.json")
-        except OSError:
-            logging.getLogger(__name__).warning("cannot write the OCR cache in %s", self.dir)
-
-
 def render_page(page: Any, dpi: int) -> bytes:
     """The page as PNG bytes at ``dpi``."""
     bitmap = page.render(scale=dpi / 72)
@@ -201,7 +170,7 @@ def load_pdf(
                 except Exception as exc:  # one damaged page: say so, keep the others
                     notes.append(f"page {i + 1}: unreadable ({type(exc).__name__}: {exc})")
                     text = ""
-                if len("".join(text.split())) < _MIN_LAYER_CHARS:
+                if not has_text_layer(text):
                     need_ocr.append(i)
                 pages.append(text)
                 notify(i + 1, limit, "reading")
@@ -232,16 +201,9 @@ def load_pdf(
             hint="check the file shows text in a PDF viewer; a very faint or handwritten scan "
             "may need a better copy",
         )
-    starts: list[int] = []
-    parts: list[str] = []
-    pos = 0
-    for text in pages:
-        text = text.strip("\n")
-        starts.append(pos)
-        parts.append(text)
-        pos += len(text) + 2  # the "\n\n" between pages
+    text, starts = join_pages(pages)
     return LoadedText(
-        text="\n\n".join(parts), format="pdf", encoding=None, page_starts=tuple(starts),
+        text=text, format="pdf", encoding=None, page_starts=starts,
         ocr_pages=tuple(ocr_pages), low_confidence_pages=tuple(low), notes=tuple(notes),
     )
 
@@ -278,6 +240,6 @@ def _ocr_pages(
         if result.text.strip():
             pages[i] = result.text
             ocr_pages.append(i + 1)
-            if result.confidence < settings.ocr_min_confidence:
+            if result.low(settings.ocr_min_confidence):
                 low.append(i + 1)
     notify(len(need), len(need), "OCR done")

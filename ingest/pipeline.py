@@ -286,6 +286,14 @@ def _failure(path: Path, exc: BaseException) -> FileResult:
     return FileResult(path=str(path), source=path.name, status="failed", reason=reason, hint=hint)
 
 
+def _page_fields(loaded: LoadedText | None) -> dict[str, Any]:
+    """The FileResult fields about pages and OCR of what a loader read."""
+    if loaded is None:
+        return {}
+    return {"pages": len(loaded.page_starts), "ocr_pages": list(loaded.ocr_pages),
+            "low_confidence_pages": list(loaded.low_confidence_pages)}
+
+
 def _note_pages(path: Path, source: str, loaded: LoadedText | None, report: IngestReport) -> None:
     """What the loader had to say about a file it still read (pages skipped, low OCR scores)."""
     if loaded is None:
@@ -480,13 +488,9 @@ def ingest_paths(
             _note_pages(path, meta.source, prepared.loaded, report)
             sig = version_signature(meta, chunks)
             existing = store.get_document(meta.doc_id)
-            loaded = prepared.loaded
-            base = dict(
-                path=str(path), source=meta.source, chunks=len(chunks), doc_id=meta.doc_id,
-                pages=len(loaded.page_starts) if loaded else 0,
-                ocr_pages=list(loaded.ocr_pages) if loaded else [],
-                low_confidence_pages=list(loaded.low_confidence_pages) if loaded else [],
-            )
+            pages = _page_fields(prepared.loaded)
+            base = dict(path=str(path), source=meta.source, chunks=len(chunks), doc_id=meta.doc_id,
+                        **pages)
             if existing and existing.get("content_hash") == meta.content_hash:
                 if existing.get("signature") == sig:
                     report.add(FileResult(status="unchanged", **base))
@@ -519,8 +523,7 @@ def ingest_paths(
             planned.append(
                 _Planned(
                     path, meta, prepared.text, chunks, "updated" if existing else "added",
-                    sig, texts, hashes, [],
-                    {k: base[k] for k in ("pages", "ocr_pages", "low_confidence_pages")},
+                    sig, texts, hashes, [], pages,
                 )
             )
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from common.settings import Settings
 from common.textnorm import normalize
-from ingest.pdf import OcrCache, layer_text, min_layer_chars, open_pdf
+from ingest.ocr import OcrCache, ocr_cache_dir
+from ingest.pdf import has_text_layer, layer_text, open_pdf
 
 _VIEW_DPI = 110  # large enough to read in the viewer, small enough to send (~150 KB)
 _EDGE_CHARS = 6  # a quote's first/last line is found by this many characters at its edge
@@ -83,10 +84,10 @@ def render_marked_page(path: Path, page_no: int, quote: str, settings: Settings)
         page = pdf[page_no - 1]
         scale = _VIEW_DPI / 72
         lines: list[PageLine] = []
-        if len("".join(layer_text(page).split())) >= min_layer_chars():
+        if has_text_layer(layer_text(page)):
             lines = _layer_lines(page, scale)
         else:
-            cache = OcrCache(Path(settings.home).expanduser() / "ocr-cache", data, settings.ingest.ocr_dpi)
+            cache = OcrCache(ocr_cache_dir(settings.home), data, settings.ingest.ocr_dpi)
             cached = cache.get(page_no)
             if cached is not None:
                 lines = _ocr_lines(cached, _VIEW_DPI / settings.ingest.ocr_dpi)

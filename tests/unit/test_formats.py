@@ -253,12 +253,20 @@ def test_a_page_over_the_ocr_time_limit_is_reported(tmp_path: Path) -> None:
 
 
 @needs_font
-def test_image_file_is_ocrd(tmp_path: Path) -> None:
+def test_image_file_is_ocrd_once(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "notice.png"
     ff.page_image(SCAN_PAGE_1).save(path)
-    loaded = load_file(path, settings(tmp_path).ingest)
+    cache = tmp_path / "ocr-cache"
+    loaded = load_file(path, settings(tmp_path).ingest, ocr_cache=cache)
     assert loaded.format == "image" and loaded.ocr_pages == (1,)
     assert contains(loaded.text, "科技型中小企业126家")
+    import ingest.loaders
+
+    def no_ocr(_timeout):
+        raise AssertionError("an unchanged image is read from the OCR cache")
+
+    monkeypatch.setattr(ingest.loaders, "worker", no_ocr)
+    assert load_file(path, settings(tmp_path).ingest, ocr_cache=cache).text == loaded.text
 
 
 @pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"\xff\xd8\xff\xe0 truncated jpeg"])
