@@ -92,3 +92,10 @@ def inferred_fields(obj: Any) -> list[str]:
     """The metadata fields of a document that were inferred, not stated."""
     prov = _get(obj, "provenance") or {}
     return sorted(k for k, v in prov.items() if v == "inferred")
+
+
+def page_label(page: int | None, page_end: int | None = None) -> str:
+    """第3页, 第3-4页, or "" for formats without pages: how every edge names a page."""
+    if page is None:
+        return ""
+    return f"第{page}-{page_end}页" if page_end and page_end != page else f"第{page}页"

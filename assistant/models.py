@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.citing import inferred_fields, title_stated
+from assistant.citing import inferred_fields, page_label, title_stated
 
 
 @dataclass
@@ -44,9 +44,7 @@ class Passage:
     @property
     def pages_label(self) -> str:
         """第3页, 第3-4页, or "" for formats without pages."""
-        if self.page is None:
-            return ""
-        return f"第{self.page}-{self.page_end}页" if self.page_end else f"第{self.page}页"
+        return page_label(self.page, self.page_end)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.citing import document_name, title_stated
+from assistant.citing import document_name, page_label, title_stated
 from assistant.examples import example_questions
 from assistant.models import Answer
 from common.errors import EmptyStoreError, PolicyQAError
@@ -136,7 +136,7 @@ class Backend:
         if path is None or path.suffix.lower() != ".pdf":
             return ""
         png = render_marked_page(path, int(view.page), view.quote or view.text, self.settings)
-        return page_image_html(png, f"第{view.page}页") if png else ""
+        return page_image_html(png, page_label(view.page)) if png else ""
 
     def delete_document(self, doc_id: str) -> dict[str, Any]:
         """Remove a document (and its uploaded copy, if it came from the browser)."""

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.citing import document_name, meta_text, title_stated
+from assistant.citing import document_name, meta_text, page_label, title_stated
 from assistant.models import Answer
 
 NOT_FOUND_BADGE = "未找到"
@@ -64,7 +64,7 @@ class CitationView:
         section = self.section.split(">")[-1].strip() if self.section else ""
         if len(section) > 22:
             section = section[:21] + "…"
-        page = f"第{self.page}页" if self.page else ""
+        page = page_label(self.page)
         parts = [name] + [p for p in (meta_text(named, sep=" · "), page, section) if p]
         prefix = "参考" if self.nearest else ""
         return f"{prefix}[{self.id}] " + " · ".join(parts)
@@ -204,7 +204,7 @@ def answer_html(answer: Answer, turn: int) -> str:
 
 def _where(v: CitationView) -> str:
     """第2页 · 二、下一步工作: the page (formats with pages) and the section of a citation."""
-    page = f"第{v.page}页" if v.page else ""
+    page = page_label(v.page)
     return " · ".join(x for x in (page, v.section or "（正文开头）") if x)
 
 
@@ -255,7 +255,7 @@ def answer_plain_text(answer: Answer) -> str:
             named = _Named(v)
             meta = meta_text(named)
             sect = f" {v.section}" if v.section else ""
-            page = f" 第{v.page}页" if v.page else ""
+            page = f" {page_label(v.page)}" if v.page is not None else ""
             head = f"{document_name(named)}（{meta}）" if meta else document_name(named)
             lines.append(f"[{v.id}] {head}{page}{sect} {v.source}".rstrip())
     return "\n".join(lines)
@@ -347,7 +347,7 @@ def passage_html(view: CitationView | None, heading: str | None = None, page_ima
     ]
     keys = ["title", "region", "date", "section", "source"]
     if view.page is not None:
-        rows.append(("页码", f"第{view.page}页"))
+        rows.append(("页码", page_label(view.page)))
         keys.append("page")
     meta = "".join(
         f'<tr><th>{k}</th><td class="pq-{key}">{html.escape(str(v))}</td></tr>'
