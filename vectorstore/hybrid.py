@@ -231,7 +231,8 @@ class Hit:
 
 
 class ChunkCatalog:
-    """Every committed chunk's text and metadata, read once per store generation.
+    """Every committed chunk's text and metadata, kept per document version: when the store's
+    generation changes, only the documents added or changed are read.
 
     Lets the lexical side apply the same filters as Chroma's where-clause, gives texts for
     near-duplicate collapsing, and document frequencies for query-term weights.
@@ -241,16 +242,11 @@ class ChunkCatalog:
         self.generation = store.generation()
         self.texts: dict[str, str] = {}
         self.meta: dict[str, dict[str, Any]] = {}
-        # Per document version, so that after a change only the new documents are read
-        # (``previous``: the catalog of the generation before).
+        # ``previous``: the catalog of the generation before, whose documents are reused
         self.parts: dict[str, list[Any]] = {}
-        listing = getattr(store, "committed_versions", None)
-        if listing is None:  # a store without per-document reads (test stand-ins)
-            self.parts["all"] = list(store.iter_chunks())
-        else:
-            old = previous.parts if previous is not None else {}
-            for _doc_id, doc_key, version in listing():
-                self.parts[version] = old.get(version) or store.document_chunks(doc_key)
+        old = previous.parts if previous is not None else {}
+        for _doc_id, doc_key, version in store.committed_versions():
+            self.parts[version] = old.get(version) or store.document_chunks(doc_key)
         for chunks in self.parts.values():
             for c in chunks:
                 self.texts[c.id] = c.text

@@ -144,15 +144,11 @@ class LexicalIndex:
 
     def _versions(self) -> list[tuple[str, str]]:
         """(doc_key, version) of the committed documents, in doc_id order."""
-        listing = getattr(self.store, "committed_versions", None)
-        if listing is not None:
-            return [(key, version) for _doc_id, key, version in listing()]
-        # a store without per-document reads (test stand-ins): one segment of everything
-        return [("", f"all|{self.store.generation()}")]
+        return [(key, version) for _doc_id, key, version in self.store.committed_versions()]
 
     def _make_segment(self, doc_key: str) -> Segment:
         self.segments_built += 1
-        chunks = self.store.document_chunks(doc_key) if doc_key else list(self.store.iter_chunks())
+        chunks = self.store.document_chunks(doc_key)
         return Segment.of([c.id for c in chunks], [self.tokenizer(index_text(c)) for c in chunks])
 
     # --- on-disk segment cache --------------------------------------------------------------

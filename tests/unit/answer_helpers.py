@@ -91,6 +91,13 @@ class MemoryStore:
     def iter_chunks(self):
         return iter(self.chunks)
 
+    def committed_versions(self) -> list[tuple[str, str, str]]:
+        doc_ids = sorted({str(c.metadata["doc_id"]) for c in self.chunks})
+        return [(d, d, f"{d}|{self.gen}") for d in doc_ids]
+
+    def document_chunks(self, doc_key: str) -> list[StoredChunk]:
+        return [c for c in self.chunks if c.metadata["doc_id"] == doc_key]
+
     def list_documents(self) -> list[dict[str, Any]]:
         docs: dict[str, dict[str, Any]] = {}
         for c in self.chunks:
