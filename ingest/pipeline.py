@@ -30,9 +30,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
 from common.errors import ConfigError, DependencyError, LoaderError, PolicyQAError, StoreError
 from common.settings import Settings
+from ingest.document import prepare_document
 from ingest.models import Chunk, DocumentMeta, LoadedText
+from ingest.records import extract_records
+from vectorstore.base import PolicyStore, text_hash
 
 STATUSES = ("added", "updated", "unchanged", "removed", "duplicate", "failed")
 
@@ -314,7 +319,7 @@ def _note_pages(path: Path, source: str, loaded: LoadedText | None, report: Inge
         ))
 
 
-def _prune(store: Any, paths: Sequence[str | Path], report: IngestReport) -> None:
+def _prune(store: PolicyStore, paths: Sequence[str | Path], report: IngestReport) -> None:
     roots = [Path(p).expanduser().absolute() for p in paths]
     for doc in store.list_documents():
         doc_path = Path(doc.get("path") or "")
@@ -332,8 +337,8 @@ def _prune(store: Any, paths: Sequence[str | Path], report: IngestReport) -> Non
 
 def _write_document(
     plan: _Planned,
-    store: Any,
-    embeddings: Any,
+    store: PolicyStore,
+    embeddings: Embeddings,
     extract_records: Callable[..., list],
     vectors: dict[str, list[float]],
     batch_size: int,
@@ -415,8 +420,8 @@ def _write_document(
 def ingest_paths(
     paths: Sequence[str | Path],
     settings: Settings,
-    store: Any,
-    embeddings: Any,
+    store: PolicyStore,
+    embeddings: Embeddings,
     *,
     prune: bool = False,
     progress: ProgressFn | None = None,
@@ -427,10 +432,6 @@ def ingest_paths(
     Raises :class:`StoreError` only when the store itself is unusable; every per-file problem
     ends up in the report.
     """
-    from ingest.document import prepare_document  # H1's seam; imported late: heavy deps
-    from ingest.records import extract_records
-    from vectorstore.chroma_store import text_hash
-
     t_start = time.perf_counter()
     report = IngestReport()
     timings = {"prepare": 0.0, "embed": 0.0, "write": 0.0, "records": 0.0}

@@ -7,10 +7,11 @@ become visible in one step, when its manifest entry is written (see chroma_store
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-
 
 from ingest.models import Chunk, DocumentMeta, Record
 
@@ -31,10 +32,18 @@ class StoredChunk:
 
 @runtime_checkable
 class PolicyStore(Protocol):
-    """What ingest writes and the assistant reads."""
+    """What ingest writes and the assistant reads: the store contract.
+
+    ``ChromaStore`` on embedded Chroma, on a Chroma server, or on the in-memory client
+    (``store.backend = "memory"``) all implement it; ``tests/contract`` runs the same cases on
+    each. Writing a document is staged: :meth:`stage_chunks` (any number of times, invisible),
+    then :meth:`publish`, the single commit point. :func:`commit_document` does both.
+    """
 
     embedding_model: str  # name recorded in the collection
     embedding_dim: int
+    where: str  # human-readable location, for messages
+    home: Path  # local directory for derived data (the lexical index cache)
 
     # --- documents (the manifest) -------------------------------------------------------
     def list_documents(self) -> list[dict[str, Any]]:
@@ -45,38 +54,69 @@ class PolicyStore(Protocol):
 
     def find_by_content_hash(self, content_hash: str) -> dict[str, Any] | None: ...
 
-    def commit_document(
+    def generation(self) -> str:
+        """Changes whenever the set of committed document versions changes (derived indexes
+        follow it); "empty" when nothing is committed."""
+        ...
+
+    def committed_versions(self) -> list[tuple[str, str, str]]:
+        """(doc_id, doc_key, version) of every committed document, by doc_id; ``version``
+        changes whenever anything stored for the document does."""
+        ...
+
+    # --- writing ------------------------------------------------------------------------
+    def stage_chunks(
         self,
         meta: DocumentMeta,
         chunks: Sequence[Chunk],
         embeddings: Sequence[Sequence[float]],
-        records: Sequence[Record] = (),
+        text_hashes: Sequence[str] | None = None,
     ) -> None:
-        """Write a new version of a document and make it visible in one step."""
+        """Write chunks of a version that is not committed yet: invisible until
+        :meth:`publish`; idempotent, so a resumed write is harmless."""
+        ...
+
+    def publish(
+        self,
+        meta: DocumentMeta,
+        chunk_count: int,
+        records: Sequence[Record] = (),
+        *,
+        chars: int | None = None,
+        signature: str | None = None,
+    ) -> None:
+        """Commit a staged version (with its records) in one step; the previous version of
+        the document is gone at the same moment."""
+        ...
+
+    def uncommit(self, doc_id: str) -> None:
+        """Make a document invisible at once; its data stays for :meth:`collect_garbage`."""
         ...
 
     def delete_document(self, doc_id: str) -> None: ...
 
-    def generation(self) -> str:
-        """Changes whenever the set of committed documents changes (for derived indexes)."""
+    def collect_garbage(self) -> int:
+        """Delete chunks and records no committed version owns; returns how many."""
+        ...
+
+    def reset(self) -> None:
+        """Drop everything (``ingest --rebuild``); open the store again to use it."""
         ...
 
     # --- chunks -------------------------------------------------------------------------
     def dense_search(
         self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
-        """Nearest committed chunks with cosine similarity (higher is closer)."""
+        """Nearest committed chunks with cosine similarity (higher is closer); ``where`` is a
+        Chroma where-clause over chunk metadata."""
         ...
 
-    def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]: ...
+    def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Committed chunks by id, in the order asked; unknown or invisible ids left out."""
+        ...
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every committed chunk, in (doc_id, index) order."""
-        ...
-
-    def committed_versions(self) -> list[tuple[str, str, str]]:
-        """(doc_id, doc_key, version) of every committed document, by doc_id; ``version``
-        changes whenever anything stored for the document does."""
         ...
 
     def document_chunks(self, doc_key: str) -> list[StoredChunk]:
@@ -89,3 +129,34 @@ class PolicyStore(Protocol):
 
     # --- records ------------------------------------------------------------------------
     def list_records(self, kind: str | None = None) -> list[Record]: ...
+
+    # --- checks -------------------------------------------------------------------------
+    def verify(self) -> list[str]:
+        """Problems with the committed state (empty: consistent)."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Raw counts of documents, chunks and records, invisible leftovers included."""
+        ...
+
+
+def doc_key_of(meta: DocumentMeta) -> str:
+    """Identifies one version of one document: ``<doc_id>:<content_hash[:12]>``."""
+    return f"{meta.doc_id}:{meta.content_hash[:12]}"
+
+
+def text_hash(text: str) -> str:
+    """Key under which a chunk's vector can be reused (the exact text that was embedded)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def commit_document(
+    store: PolicyStore,
+    meta: DocumentMeta,
+    chunks: Sequence[Chunk],
+    embeddings: Sequence[Sequence[float]],
+    records: Sequence[Record] = (),
+) -> None:
+    """Stage and publish one version in one call (what ingest does, without its batching)."""
+    store.stage_chunks(meta, chunks, embeddings)
+    store.publish(meta, len(chunks), records)

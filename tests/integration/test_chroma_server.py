@@ -6,58 +6,22 @@ and a dense search; opening it with another embedder is refused, as in embedded 
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from common.errors import EmbedderMismatchError, StoreError
 from common.settings import Settings, StoreSettings
+from tests.chroma_server import free_port, running_chroma
 from tests.fakes import HashEmbeddings
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path):
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "w")
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server_data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not start listening within 60 s")
+    with running_chroma(tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_ingest_into_a_chroma_server_and_search_it(chroma_server, tmp_path, reports_dir, e5_embeddings):

@@ -10,7 +10,7 @@ from common.errors import EmbedderMismatchError, EmptyStoreError
 from common.settings import Settings
 from ingest.models import Record
 from tests.fakes import HashEmbeddings, commit, make_chunks, make_meta
-from vectorstore.base import PolicyStore
+from vectorstore.base import PolicyStore, commit_document
 from vectorstore.chroma_store import ChromaStore, doc_key_of, open_store, text_hash
 
 
@@ -155,7 +155,7 @@ def test_find_by_content_hash(store: ChromaStore, emb: HashEmbeddings):
 
 def test_embeddings_for_texts_returns_stored_vectors(store: ChromaStore, emb: HashEmbeddings):
     vectors = emb.embed_documents(A)
-    store.commit_document(make_meta("d1", "".join(A)), make_chunks(A), vectors)
+    commit_document(store, make_meta("d1", "".join(A)), make_chunks(A), vectors)
     got = store.embeddings_for_texts([text_hash(A[0]), text_hash(A[2]), text_hash("unknown")])
     assert set(got) == {text_hash(A[0]), text_hash(A[2])}
     assert got[text_hash(A[2])] == pytest.approx(vectors[2], abs=1e-6)

@@ -228,7 +228,7 @@ def test_progress_reports_files_and_chunks(folder, settings, store, emb):
 def test_records_are_committed_and_a_failing_extractor_does_not_lose_the_document(
     folder, settings, store, emb, monkeypatch
 ):
-    import ingest.records
+    import ingest.pipeline
 
     def fake_extract(meta, text, chunks):
         if meta.source == "b.txt":
@@ -236,7 +236,7 @@ def test_records_are_committed_and_a_failing_extractor_does_not_lose_the_documen
         i = text.index("高新技术企业")
         return [Record("target", text[i : i + 6], "", i, i + 6, {"indicator": "高企"})]
 
-    monkeypatch.setattr(ingest.records, "extract_records", fake_extract)
+    monkeypatch.setattr(ingest.pipeline, "extract_records", fake_extract)
     report = run(folder, settings, store, emb)
     assert sources(report.added) == ["a.txt", "b.txt", "c.md"]
     assert [w.source for w in report.warnings] == ["b.txt"] and "boom" in report.warnings[0].reason
@@ -264,9 +264,9 @@ def test_other_chunk_settings_rewrite_the_document_in_place(folder, settings, st
 
 def test_changed_metadata_alone_is_rewritten_without_embedding(folder, settings, store, emb, monkeypatch):
     run(folder, settings, store, emb)
-    import ingest.document
+    import ingest.pipeline
 
-    real = ingest.document.prepare_document
+    real = ingest.pipeline.prepare_document
     change: dict = {"issuer": "某市科技局"}
 
     def altered(path, s, **kw):
@@ -275,7 +275,7 @@ def test_changed_metadata_alone_is_rewritten_without_embedding(folder, settings,
             setattr(doc.meta, key, value)
         return doc
 
-    monkeypatch.setattr(ingest.document, "prepare_document", altered)
+    monkeypatch.setattr(ingest.pipeline, "prepare_document", altered)
     before = emb.documents_embedded
     report = run(folder, settings, store, emb)
     assert sources(report.updated) == ["a.txt", "b.txt", "c.md"]
