@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PolicyQA: store {Path(settings.home).resolve()}, http://{settings.server.host}:{settings.server.port}")
         serve(settings, block=True)
     except PolicyQAError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        print_error(exc)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,30 +1,35 @@
 """The ``policyqa`` command line.
 
 Each subcommand lives in its own module under ``assistant/commands/`` and exposes
-``register(subparsers)``; the module sets ``func`` on its parser. Errors from the library arrive
-here as :class:`PolicyQAError` and are printed with their hint; nothing below this file exits.
+``register(subparsers)``; the module sets ``func(args, services)`` on its parser. :func:`main`
+parses, composes the services for the store (``--store DIR``, else the settings') once, runs the
+command and turns library errors (:class:`PolicyQAError`) into ``error:`` / ``hint:`` lines and
+an exit code; nothing below this file exits. Tests call ``main(argv, services=...)`` in-process
+with services of their own (a memory store, the hash embedder).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from common.errors import PolicyQAError
+from assistant.commands import (
+    ask_cmd,
+    commitments_cmd,
+    docs_cmd,
+    eval_cmd,
+    ingest_cmd,
+    serve_cmd,
+    subsidies_cmd,
+)
+from assistant.services import Services, build_services
+from common.errors import PolicyQAError, print_error
+from common.settings import load_settings
 
 # Order is the order `policyqa --help` lists them in.
-COMMAND_MODULES = (
-    "ingest_cmd",
-    "docs_cmd",
-    "ask_cmd",
-    "eval_cmd",
-    "commitments_cmd",
-    "subsidies_cmd",
-    "serve_cmd",
-)
+COMMANDS = (ingest_cmd, docs_cmd, ask_cmd, eval_cmd, commitments_cmd, subsidies_cmd, serve_cmd)
 
 
 def _version() -> str:
@@ -41,33 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"policyqa {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"assistant.commands.{name}").register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 
-def add_store_option(parser: argparse.ArgumentParser) -> None:
-    """``--store DIR``: shared by every command that opens the store."""
-    parser.add_argument(
-        "--store",
-        metavar="DIR",
-        default=None,
-        help="store directory (default: $POLICYQA_HOME, else ./.policyqa)",
-    )
+def services_for(args: argparse.Namespace, services: Services | None) -> Services:
+    """The services of the store the command names: ``--store DIR`` wins over the given ones'."""
+    store = getattr(args, "store", None)
+    if services is None:
+        return build_services(load_settings(store=store))
+    return services.for_store(store) if store is not None else services
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, services: Services | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args, services_for(args, services)) or 0)
     except PolicyQAError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        print_error(exc)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -20,6 +20,7 @@ from typing import Any
 
 from common.errors import ConfigError
 from ingest.models import Record
+from vectorstore.base import RecordSource
 
 KIND_LABELS = {"target": "目标", "reported": "实际"}
 _KIND_ORDER = {"reported": 0, "target": 1}
@@ -194,7 +195,7 @@ def _year_matches(row: CommitmentRow, year: int, doc_years: Sequence[int]) -> bo
 
 
 def list_commitments(
-    store: Any,
+    store: RecordSource,
     region: str | None = None,
     indicator: str | None = None,
     year: int | None = None,

@@ -11,19 +11,21 @@ with a hint naming the URL and the setting to change.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING, Any
 
 from assistant.models import Passage, SentenceCheck
 from assistant.verify import drop_failed, verify_answer
 from common.errors import LLMError
+from common.settings import LLMSettings
 from prompts import render_answer_messages
+
+if TYPE_CHECKING:  # ~0.6 s of langchain imports, needed only when an LLM is configured
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 NOT_FOUND_MARK = "未找到"
 
 
-def make_chat_model(llm_settings: Any) -> BaseChatModel:
+def make_chat_model(llm_settings: LLMSettings) -> BaseChatModel:
     """``ChatOpenAI`` for ``settings.llm``; raises LLMError when no base URL is configured."""
     if not llm_settings.base_url:
         raise LLMError(
@@ -89,7 +91,7 @@ class LLMAnswerer:
         self.timeout_s = timeout_s
 
     @classmethod
-    def from_settings(cls, llm_settings: Any, chat_model: BaseChatModel | None = None) -> "LLMAnswerer":
+    def from_settings(cls, llm_settings: LLMSettings, chat_model: BaseChatModel | None = None) -> LLMAnswerer:
         return cls(
             chat_model or make_chat_model(llm_settings),
             drop_unverified=llm_settings.drop_unverified,

@@ -15,16 +15,18 @@ measure fits the profile (enterprise type, assets such as 发明专利, needs su
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.citing import title_stated
 from assistant.commitments import region_matches, resolve_region
 from assistant.models import Answer, Citation, Passage
+from assistant.query import QueryAnalysis
 from common.lexicon import Measure, enterprise_types, measures
 from common.textnorm import normalize
 from ingest.models import Record
+from vectorstore.base import PolicyStore, RecordSource
 
 # --- what users say about themselves ------------------------------------------------------------
 
@@ -223,7 +225,7 @@ def _score(rec: Record, profile: Profile | None) -> tuple[float, list[str], bool
 
 
 def find_measures(
-    store: Any,
+    store: RecordSource,
     region: str | None = None,
     profile: Profile | str | None = None,
     *,
@@ -290,7 +292,7 @@ MAX_MEASURES_IN_ANSWER = 8
 _GENERIC = re.compile(r"补贴|补助|资助|奖励|扶持|支持|优惠|政策|措施|申请|享受|企业|哪些|什么|可以|能|有")
 
 
-def _covers_what_is_asked(analysis: Any, measures: Sequence[MeasureMatch]) -> bool:
+def _covers_what_is_asked(analysis: QueryAnalysis, measures: Sequence[MeasureMatch]) -> bool:
     """Do the measures' sentences name everything the question asks about beyond "support" (the
     生活方面 of "人才可以享受哪些生活方面的优惠")? Questions naming nothing more are covered."""
     terms = [t for t in getattr(analysis, "content_terms", None) or [] if not _GENERIC.fullmatch(t)
@@ -302,7 +304,7 @@ def _covers_what_is_asked(analysis: Any, measures: Sequence[MeasureMatch]) -> bo
 
 
 def answer_subsidy_question(
-    question: str, analysis: Any, store: Any, *, max_measures: int = MAX_MEASURES_IN_ANSWER
+    question: str, analysis: QueryAnalysis, store: RecordSource, *, max_measures: int = MAX_MEASURES_IN_ANSWER
 ) -> Answer | None:
     """A cited answer listing the measures that fit the question, or None when none are found.
 
@@ -361,24 +363,26 @@ def answer_subsidy_question(
 class _CachedRecords:
     """The store's measure records, read again only when its generation changes."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: PolicyStore) -> None:
         self.store = store
-        self._key: Any = object()
+        self._key: object = object()
         self._records: list[Record] = []
 
     def list_records(self, kind: str | None = None) -> list[Record]:
-        gen = self.store.generation() if hasattr(self.store, "generation") else None
-        if gen is None or gen != self._key:
+        gen = self.store.generation()
+        if gen != self._key:
             self._records = self.store.list_records(kind="measure")
-            self._key = gen if gen is not None else object()
+            self._key = gen
         return [r for r in self._records if kind in (None, r.kind)]
 
 
-def make_subsidy_finder(store: Any):
+def make_subsidy_finder(
+    store: PolicyStore,
+) -> Callable[[str, QueryAnalysis, Sequence[Passage]], Answer | None]:
     """The callable ``QAService(subsidy_finder=...)`` expects: (question, analysis, passages)."""
     cached = _CachedRecords(store)
 
-    def finder(question: str, analysis: Any, passages: Sequence[Passage]) -> Answer | None:
+    def finder(question: str, analysis: QueryAnalysis, passages: Sequence[Passage]) -> Answer | None:
         return answer_subsidy_question(question, analysis, cached)
 
     return finder

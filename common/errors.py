@@ -7,6 +7,9 @@ They are raised deep inside the packages and turned into CLI or UI messages only
 
 from __future__ import annotations
 
+import sys
+from typing import TextIO
+
 
 class PolicyQAError(Exception):
     """Base class. ``hint`` tells the user how to fix it."""
@@ -18,6 +21,14 @@ class PolicyQAError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+def print_error(exc: PolicyQAError, file: TextIO | None = None) -> None:
+    """How the command line and app.py report an error: ``error: ...`` then ``  hint: ...``."""
+    out = file if file is not None else sys.stderr
+    print(f"error: {exc.message}", file=out)
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=out)
 
 
 class ConfigError(PolicyQAError):

@@ -140,6 +140,23 @@ class PolicyStore(Protocol):
         ...
 
 
+class RecordSource(Protocol):
+    """What the commitments tracker and the subsidy finder read: the extracted records."""
+
+    def list_records(self, kind: str | None = None) -> list[Record]: ...
+
+
+class KeywordIndex(Protocol):
+    """The lexical side of retrieval (``vectorstore/lexical.py``'s BM25 ``LexicalIndex``)."""
+
+    def search(
+        self, query: str, k: int, allowed_ids: set[str] | None = None, *, generation: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` best chunk ids for ``query`` with their scores, best first; only ids in
+        ``allowed_ids`` when given."""
+        ...
+
+
 def doc_key_of(meta: DocumentMeta) -> str:
     """Identifies one version of one document: ``<doc_id>:<content_hash[:12]>``."""
     return f"{meta.doc_id}:{meta.content_hash[:12]}"

@@ -13,7 +13,10 @@ import sys
 from typing import TextIO
 
 from assistant.citing import document_name, meta_text, title_stated
-from assistant.cli import add_store_option
+from assistant.commands import add_store_option
+from assistant.models import Answer
+from assistant.services import Services
+from common.errors import QuestionError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,17 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from assistant.models import Answer
-    from assistant.services import build_services
-    from common.errors import QuestionError
-    from common.settings import load_settings
-
+def run(args: argparse.Namespace, services: Services, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.k is not None and not 1 <= args.k <= 50:
         raise QuestionError(f"bad --k {args.k}", "use a number of passages from 1 to 50")
-    settings = load_settings(store=args.store)
-    qa = build_services(settings).qa
+    qa = services.qa
     kwargs = {"region": args.region, "year": args.year, "doc": args.doc, "k": args.k}
     if args.json:
         answer = qa.ask(args.question, **kwargs)
@@ -62,9 +59,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
-def print_details(answer: object, out: TextIO) -> None:
+def print_details(answer: Answer, out: TextIO) -> None:
     """Citations (and failed checks) under the streamed answer text."""
-    a = answer  # assistant.models.Answer
+    a = answer
     if getattr(a, "resolved_question", None):
         out.write(f"\n（按上下文理解为：{a.resolved_question}）\n")
     if a.abstained:

@@ -10,8 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.cli import add_store_option
-from assistant.commands.records_io import dumps, open_records_store, write_csv
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from assistant.commands import add_store_option
+from assistant.commands.records_io import dumps, write_csv
+from assistant.commitments import KIND_LABELS, list_commitments, track_commitments
+from assistant.services import Services
 
 CSV_COLUMNS = (
     "region", "indicator", "kind", "year", "value_text", "value", "unit", "qualifier", "level",
@@ -39,10 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
-    from assistant.commitments import list_commitments, track_commitments
-
-    store = open_records_store(args.store)
+def handle(args: argparse.Namespace, services: Services) -> int:
+    store = services.reader
     rows = list_commitments(store, region=args.region, indicator=args.indicator, year=args.year, kind=args.kind)
     tracks = track_commitments(rows)
     if args.csv:
@@ -60,12 +64,6 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print_tracks(tracks, count: int) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from assistant.commitments import KIND_LABELS
-
     # piped output (files, tests) gets a wide table; nothing is cut, long cells wrap
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False,
                       width=None if sys.stdout.isatty() else 180)

@@ -10,8 +10,13 @@ import json
 import sys
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+
 from assistant.citing import title_stated
-from assistant.cli import add_store_option
+from assistant.commands import add_store_option
+from assistant.services import Services
+from vectorstore.base import PolicyStore
 
 # Keys of each JSON object, in this order (DocumentMeta's fields plus the store's counts).
 JSON_KEYS = (
@@ -33,12 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
-def documents(store_dir: str | None) -> list[dict[str, Any]]:
-    """The store's documents as plain dicts with :data:`JSON_KEYS` (for the CLI and the app)."""
-    from common.settings import load_settings
-    from vectorstore.chroma_store import open_store
-
-    store = open_store(load_settings(store_dir), None, create=False)
+def documents(store: PolicyStore) -> list[dict[str, Any]]:
+    """The store's documents as plain dicts with :data:`JSON_KEYS`."""
     return [{k: d.get(k) for k in JSON_KEYS} for d in store.list_documents()]
 
 
@@ -50,14 +51,11 @@ def _years(years: list[int]) -> str:
     return ", ".join(map(str, years))
 
 
-def handle(args: argparse.Namespace) -> int:
-    docs = documents(args.store)
+def handle(args: argparse.Namespace, services: Services) -> int:
+    docs = documents(services.reader)
     if args.json:
         print(json.dumps(docs, ensure_ascii=False, indent=2))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=f"{len(docs)} documents", title_justify="left")
     for col, justify in (
         ("source", "left"), ("title", "left"), ("region", "left"), ("date", "left"),

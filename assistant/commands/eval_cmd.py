@@ -10,13 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from assistant.cli import add_store_option
+from assistant.commands import add_store_option
+from assistant.eval import terminal
+from assistant.eval.baselines import parse_baselines
+from assistant.eval.diff import diff_files
+from assistant.eval.factory import build_answerers
+from assistant.eval.questions import load_questions, merge_question_sets
+from assistant.eval.report import report_format, write_json, write_report
+from assistant.eval.runner import run_eval
+from assistant.services import Services
 from common.errors import ConfigError
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "eval",
         help="evaluate answers against a question set (JSONL), with baselines",
@@ -50,12 +57,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
-    from assistant.eval import terminal
-
+def handle(args: argparse.Namespace, services: Services) -> int:
     if args.diff:
-        from assistant.eval.diff import diff_files
-
         diff = diff_files(*args.diff)
         terminal.print_diff(diff)
         return 0
@@ -67,29 +70,18 @@ def handle(args: argparse.Namespace) -> int:
     if args.k is not None and not 1 <= args.k <= 50:
         raise ConfigError(f"--k {args.k} is out of range", "use a value from 1 to 50 (default 5)")
 
-    from assistant.eval.baselines import parse_baselines
-    from assistant.eval.questions import load_questions, merge_question_sets
-    from common.settings import load_settings
-
     # Fail on a typo before loading anything heavy or running for minutes.
     names = parse_baselines(args.compare)
     if args.report:
-        from assistant.eval.report import report_format
-
         report_format(args.report)
     sets = [load_questions(path) for path in args.questions]
     for one in sets:
         for problem in one.problems:
             print(f"warning: {one.path.name} {problem} (skipped)", file=sys.stderr)
     qset = merge_question_sets(sets)
-    settings = load_settings(store=args.store)
-    k = args.k or settings.retrieval.k
-
-    from assistant.eval.factory import build_answerers
-    from assistant.eval.runner import run_eval
-
+    k = args.k or services.settings.retrieval.k
     show_progress = not args.no_progress
-    answerers = build_answerers(settings, names, progress=show_progress)
+    answerers = build_answerers(services, names, progress=show_progress)
     totals = {a.name: len(qset.questions) for a in answerers}
     with terminal.progress_bar(totals, enabled=show_progress) as progress:
         run = run_eval(
@@ -102,8 +94,6 @@ def handle(args: argparse.Namespace) -> int:
         )
     terminal.print_questions(run.main, failures_only=args.failures_only)
     terminal.print_summary(run)
-
-    from assistant.eval.report import write_json, write_report
 
     if args.json_out:
         out = write_json(run, args.json_out)

@@ -13,9 +13,23 @@ import argparse
 import json
 import shutil
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TextIO
 
-from assistant.cli import add_store_option
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from assistant.commands import add_store_option
+from assistant.services import Services
+from ingest.pipeline import IngestProgress, IngestReport, ingest_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,21 +62,11 @@ class _Progress:
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self._bar: Any = None
+        self._bar: Progress | None = None
         self._reading = self._files = self._chunks = None
 
     def __enter__(self) -> _Progress:
         if self.tty:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
             self._bar = Progress(
                 TextColumn("{task.description:<8}"),
                 BarColumn(),
@@ -83,7 +87,7 @@ class _Progress:
         if self._bar is not None:
             self._bar.__exit__(*exc)
 
-    def __call__(self, p: Any) -> None:
+    def __call__(self, p: IngestProgress) -> None:
         if p.stage == "waiting":
             print(p.message, file=sys.stderr, flush=True)
             return
@@ -118,24 +122,16 @@ class _Progress:
             print(f"[{p.files_done}/{p.files_total} files read]", file=sys.stderr, flush=True)
 
 
-def _rebuild(settings: Any) -> None:
-    from common.errors import EmptyStoreError
-    from vectorstore.chroma_store import open_store
-
-    try:
-        old = open_store(settings, None, create=False)
-    except EmptyStoreError:
+def _rebuild(services: Services) -> None:
+    where = services.drop_store()
+    if where is None:
         return
-    old.reset()
-    shutil.rmtree(old.home / "lexical", ignore_errors=True)
-    print(f"dropped the index in {old.where}; re-indexing", file=sys.stderr)
+    shutil.rmtree(Path(services.settings.home).expanduser() / "lexical", ignore_errors=True)
+    print(f"dropped the index in {where}; re-indexing", file=sys.stderr)
 
 
-def print_summary(report: Any, out: Any = None) -> None:
+def print_summary(report: IngestReport, out: TextIO | None = None) -> None:
     """The summary table and one line per failure (also used by the web app's log, if wanted)."""
-    from rich.console import Console
-    from rich.table import Table
-
     console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
     table = Table(title="ingest summary", title_justify="left")
     table.add_column("status")
@@ -188,19 +184,14 @@ def _pages(numbers: list[int]) -> str:
     return f"{count} page{'s' if count != 1 else ''} ({', '.join(runs)})"
 
 
-def handle(args: argparse.Namespace) -> int:
-    from common.settings import load_settings
-    from ingest.pipeline import ingest_paths
-    from vectorstore.chroma_store import open_store
-    from vectorstore.embeddings import make_embeddings
-
-    settings = load_settings(args.store)
+def handle(args: argparse.Namespace, services: Services) -> int:
     if args.rebuild:
-        _rebuild(settings)
-    embeddings = make_embeddings(settings.embedding)
-    store = open_store(settings, embeddings, create=True)
+        _rebuild(services)
+    store = services.writer()
     with _Progress() as progress:
-        report = ingest_paths(args.paths, settings, store, embeddings, prune=args.prune, progress=progress)
+        report = ingest_paths(
+            args.paths, services.settings, store, services.embeddings, prune=args.prune, progress=progress
+        )
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

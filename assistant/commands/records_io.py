@@ -1,5 +1,5 @@
-"""Shared bits of ``policyqa commitments`` and ``policyqa subsidies``: opening the store for
-reading records, and writing CSV/JSON exports."""
+"""Shared bits of ``policyqa commitments`` and ``policyqa subsidies`` (and the web app's
+exports): writing CSV/JSON."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import ConfigError
-
-
-def open_records_store(store_dir: str | None) -> Any:
-    """The store, opened for reading records only (no embedding model is loaded)."""
-    from common.settings import load_settings
-    from vectorstore.chroma_store import open_store
-
-    return open_store(load_settings(store_dir), None, create=False)
 
 
 def write_csv(path: str | Path, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:

@@ -11,7 +11,8 @@ import argparse
 import os
 import sys
 
-from assistant.cli import add_store_option
+from assistant.commands import add_store_option
+from assistant.services import Services
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +40,8 @@ def app_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def handle(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace, services: Services) -> int:
+    """Replace this process with app.py, which composes its own services (same settings)."""
     argv = app_argv(args)
     sys.stdout.flush()
     sys.stderr.flush()

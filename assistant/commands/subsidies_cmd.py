@@ -10,8 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assistant.cli import add_store_option
-from assistant.commands.records_io import dumps, open_records_store, write_csv
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from assistant.commands import add_store_option
+from assistant.commands.records_io import dumps, write_csv
+from assistant.services import Services
+from assistant.subsidies import find_measures, parse_profile
 
 CSV_COLUMNS = (
     "rank", "region", "measure", "label", "benefit", "status", "conditions", "reasons", "score",
@@ -40,10 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
-    from assistant.subsidies import find_measures, parse_profile
-
-    store = open_records_store(args.store)
+def handle(args: argparse.Namespace, services: Services) -> int:
+    store = services.reader
     profile = parse_profile(args.profile) if args.profile else None
     matches = find_measures(store, region=args.region, profile=profile,
                             include_parents=args.with_parents, only_matching=not args.all)
@@ -64,10 +68,6 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _print(matches, profile) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     # piped output (files, tests) gets a wide table; nothing is cut, long cells wrap
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False,
                       width=None if sys.stdout.isatty() else 180)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
 
 from assistant.eval.answerers import Answerer, PolicyQAAnswerer
+from assistant.services import Services
 from assistant.eval.baselines import (
     Bm25Answerer,
     NaiveAnswerer,
@@ -17,7 +18,7 @@ from assistant.eval.baselines import (
 )
 
 
-def _naive_progress(enabled: bool) -> Any:
+def _naive_progress(enabled: bool) -> Callable[[int, int], None] | None:
     """A small stderr progress line while the naive index is embedded (first run only)."""
     if not enabled:
         return None
@@ -33,11 +34,9 @@ def _naive_progress(enabled: bool) -> Any:
     return report
 
 
-def build_answerers(settings: Any, baselines: list[str], *, progress: bool = True) -> list[Answerer]:
+def build_answerers(services: Services, baselines: list[str], *, progress: bool = True) -> list[Answerer]:
     """PolicyQA first, then the requested baselines over the same store and embedder."""
-    from assistant.services import build_services
-
-    services = build_services(settings)
+    settings = services.settings
     qa = services.qa
     answerers: list[Answerer] = [PolicyQAAnswerer(qa, settings=settings)]
     store = services.store

@@ -18,7 +18,7 @@ from tests.unit.answer_helpers import passage
 def test_a_closed_pipe_ends_the_command_quietly(monkeypatch, tmp_path) -> None:
     """`policyqa ask … | head -3`: the reader leaves early; no traceback, exit 141 like `yes | head`."""
 
-    def flood(args) -> int:
+    def flood(args, services) -> int:
         for _ in range(10_000):
             print("根据《阳江市科技创新工作情况》" * 20)
         return 0

@@ -1,8 +1,8 @@
 """Commitments tracker and subsidy finder over records of the five sample reports (no Chroma).
 
-The records come from ``extract_records`` on the raw reports; a tiny in-memory store serves
-them through the same ``list_records(kind)`` call ChromaStore implements. The CLI commands are
-run through ``assistant.cli.main`` with that store patched in.
+The records come from ``extract_records`` on the raw reports, committed into the real store on
+the memory backend (the store contract suite holds it to embedded Chroma's behaviour). The CLI
+commands run in-process through ``assistant.cli.main(argv, services=...)`` over that store.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ import gold_records as gold  # noqa: E402
 from sample_meta import sample_meta  # noqa: E402
 
 from assistant.cli import main  # noqa: E402
+from assistant.services import Services  # noqa: E402
 from assistant.commitments import list_commitments, resolve_region, track_commitments  # noqa: E402
 from assistant.subsidies import (  # noqa: E402
     answer_subsidy_question,
@@ -29,27 +31,31 @@ from assistant.subsidies import (  # noqa: E402
     parse_profile,
 )
 from common.errors import ConfigError  # noqa: E402
+from common.settings import EmbeddingSettings, Settings, StoreSettings  # noqa: E402
 from common.textnorm import contains  # noqa: E402
 from ingest.models import Record  # noqa: E402
 from ingest.records import extract_records  # noqa: E402
-
-
-class RecordStore:
-    """The records part of the PolicyStore protocol, in memory."""
-
-    def __init__(self, records: list[Record]) -> None:
-        self.records = records
-
-    def list_records(self, kind: str | None = None) -> list[Record]:
-        return [r for r in self.records if kind is None or r.kind == kind]
+from vectorstore import memory_chroma  # noqa: E402
+from vectorstore.base import PolicyStore, commit_document  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def store(reports_dir: Path) -> RecordStore:
-    records: list[Record] = []
+def services(reports_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """The real store on the memory backend, holding each report's extracted records (no chunks
+    needed: the tracker and the finder read records only)."""
+    home = tmp_path_factory.mktemp("records_store")
+    svc = Services(Settings(home=home, store=StoreSettings(backend="memory"), embedding=EmbeddingSettings(backend="hash")))
+    store = svc.writer()
     for path in sorted(reports_dir.glob("*.txt")):
-        records += extract_records(sample_meta(path), path.read_text(encoding="utf-8"), [])
-    return RecordStore(records)
+        meta = sample_meta(path)
+        commit_document(store, meta, [], [], extract_records(meta, path.read_text(encoding="utf-8"), []))
+    yield svc
+    memory_chroma.forget(str(home))
+
+
+@pytest.fixture(scope="module")
+def store(services: Services) -> PolicyStore:
+    return services.store
 
 
 # --- commitments -----------------------------------------------------------------------------
@@ -63,7 +69,7 @@ def test_short_region_names_resolve() -> None:
     assert exc.value.hint
 
 
-def test_jiangmen_lists_the_2017_targets(store: RecordStore) -> None:
+def test_jiangmen_lists_the_2017_targets(store: PolicyStore) -> None:
     rows = list_commitments(store, region="江门", kind="target")
     assert rows and all(r.region == "江门市" and r.kind == "target" for r in rows)
     texts = {(r.indicator, r.value_text) for r in rows}
@@ -79,7 +85,7 @@ def test_jiangmen_lists_the_2017_targets(store: RecordStore) -> None:
     assert all(r.year == 2017 and r.source == gold.JM17 and r.sentence for r in rows)
 
 
-def test_yangjiang_high_tech_track_links_2016_and_2022(store: RecordStore) -> None:
+def test_yangjiang_high_tech_track_links_2016_and_2022(store: PolicyStore) -> None:
     tracks = track_commitments(list_commitments(store, region="阳江", indicator="高企"))
     assert len(tracks) == 1
     t = tracks[0]
@@ -90,7 +96,7 @@ def test_yangjiang_high_tech_track_links_2016_and_2022(store: RecordStore) -> No
     assert "19家" in t.summary() and "新增30家" in t.summary()
 
 
-def test_filters_by_year_kind_and_parent_region(store: RecordStore) -> None:
+def test_filters_by_year_kind_and_parent_region(store: PolicyStore) -> None:
     rows_2016 = list_commitments(store, year=2016, kind="target")
     assert rows_2016 and all(r.year == 2016 for r in rows_2016)
     assert {r.source for r in rows_2016} == {gold.YJ16, gold.GY16}
@@ -114,7 +120,7 @@ def test_profile_parsing() -> None:
     assert parse_profile("").empty
 
 
-def test_zhongshan_measures_without_profile(store: RecordStore) -> None:
+def test_zhongshan_measures_without_profile(store: PolicyStore) -> None:
     found = find_measures(store, region="中山")
     names = {m.measure for m in found}
     assert {"创新券", "专利质押融资", "贷款贴息", "科技保险补助"} <= names
@@ -126,7 +132,7 @@ def test_zhongshan_measures_without_profile(store: RecordStore) -> None:
     assert found[0].benefit and found[-1].status == "planned"
 
 
-def test_profile_ranks_loans_and_patents_first(store: RecordStore) -> None:
+def test_profile_ranks_loans_and_patents_first(store: PolicyStore) -> None:
     found = find_measures(store, region="中山", profile="科技型中小企业，有发明专利，想贷款")
     assert found[0].measure == "专利质押融资"
     assert any(r.startswith("有发明专利") for r in found[0].reasons)
@@ -137,7 +143,7 @@ def test_profile_ranks_loans_and_patents_first(store: RecordStore) -> None:
     assert all(m.profile_match and m.reasons for m in found)
 
 
-def test_subsidy_answer_cites_verbatim_sentences(store: RecordStore) -> None:
+def test_subsidy_answer_cites_verbatim_sentences(store: PolicyStore) -> None:
     analysis = SimpleNamespace(wanted_regions=["中山市"], enterprise_types=["科技型中小企业"])
     answer = answer_subsidy_question("我是中山的科技型中小企业，有哪些补贴可以申请？", analysis, store)
     assert answer is not None and not answer.abstained
@@ -154,8 +160,9 @@ def test_subsidy_answer_cites_verbatim_sentences(store: RecordStore) -> None:
     assert answer.passages and answer.to_json()["citations"][0]["quote"]
 
 
-def test_subsidy_finder_seam_returns_none_when_nothing_matches(store: RecordStore) -> None:
-    finder = make_subsidy_finder(RecordStore([]))
+def test_subsidy_finder_seam_returns_none_when_nothing_matches(store: PolicyStore, tmp_path: Path) -> None:
+    empty = Services(Settings(home=tmp_path, store=StoreSettings(backend="memory"), embedding=EmbeddingSettings(backend="hash"))).writer()
+    finder = make_subsidy_finder(empty)
     analysis = SimpleNamespace(wanted_regions=["中山市"], enterprise_types=[])
     assert finder("有哪些补贴？", analysis, []) is None
     assert make_subsidy_finder(store)("有哪些补贴？", analysis, []) is not None
@@ -165,22 +172,18 @@ def test_subsidy_finder_seam_returns_none_when_nothing_matches(store: RecordStor
 
 
 @pytest.fixture()
-def cli_store(store: RecordStore, monkeypatch: pytest.MonkeyPatch) -> RecordStore:
-    import assistant.commands.commitments_cmd as c
-    import assistant.commands.subsidies_cmd as s
-
-    monkeypatch.setattr(c, "open_records_store", lambda _dir: store)
-    monkeypatch.setattr(s, "open_records_store", lambda _dir: store)
-    return store
+def cli(services: Services) -> Callable[[list[str]], int]:
+    """``policyqa ARGS`` in-process, over the records store."""
+    return lambda argv: main(argv, services=services)
 
 
-def test_commitments_cli_table_json_and_csv(cli_store, capsys, tmp_path: Path) -> None:
-    assert main(["commitments", "--region", "江门"]) == 0
+def test_commitments_cli_table_json_and_csv(cli, capsys, tmp_path: Path) -> None:
+    assert cli(["commitments", "--region", "江门"]) == 0
     out = capsys.readouterr().out
     for needle in ("江门市 · 孵化器", "250家以上", "20%以上", gold.JM17, "2015-12-07"):
         assert needle in out
     csv_path = tmp_path / "c.csv"
-    assert main(["commitments", "--region", "江门", "--kind", "target", "--json", "--csv", str(csv_path)]) == 0
+    assert cli(["commitments", "--region", "江门", "--kind", "target", "--json", "--csv", str(csv_path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["count"] == sum(len(t["items"]) for t in data["tracks"]) >= 12
     with csv_path.open(encoding="utf-8-sig") as fh:
@@ -189,21 +192,21 @@ def test_commitments_cli_table_json_and_csv(cli_store, capsys, tmp_path: Path) -
     assert any(r["indicator"] == "新型研发机构" and r["value"] == "10" for r in rows)
 
 
-def test_commitments_cli_no_match_and_bad_region(cli_store, capsys) -> None:
-    assert main(["commitments", "--region", "江门", "--indicator", "专利申请量", "--kind", "reported"]) == 1
+def test_commitments_cli_no_match_and_bad_region(cli, capsys) -> None:
+    assert cli(["commitments", "--region", "江门", "--indicator", "专利申请量", "--kind", "reported"]) == 1
     assert "no targets" in capsys.readouterr().err
-    assert main(["commitments", "--region", "火星"]) == 2
+    assert cli(["commitments", "--region", "火星"]) == 2
     assert "unknown region" in capsys.readouterr().err
 
 
-def test_subsidies_cli_profile_json_and_csv(cli_store, capsys, tmp_path: Path) -> None:
-    assert main(["subsidies", "--region", "中山"]) == 0
+def test_subsidies_cli_profile_json_and_csv(cli, capsys, tmp_path: Path) -> None:
+    assert cli(["subsidies", "--region", "中山"]) == 0
     out = capsys.readouterr().out
     for needle in ("科技创新券", "专利质押融资补贴", "科技贷款贴息", "科技保险补助", "6360万元", "607.89万元"):
         assert needle in out
     csv_path = tmp_path / "s.csv"
     argv = ["subsidies", "--region", "中山", "--profile", "科技型中小企业，有发明专利，想贷款", "--json", "--csv", str(csv_path)]
-    assert main(argv) == 0
+    assert cli(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["profile"]["assets"] == ["发明专利"]
     assert data["measures"][0]["measure"] == "专利质押融资" and data["measures"][0]["citation"]["text"]

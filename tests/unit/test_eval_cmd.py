@@ -35,12 +35,12 @@ def write_set(path, questions=QUESTIONS, extra_lines=()):
 def scripted(monkeypatch):
     built = {}
 
-    def fake_build(settings, names, progress=True):
+    def fake_build(services, names, progress=True):
         built["names"] = names
-        built["home"] = settings.home
+        built["home"] = services.settings.home
         return [ScriptedAnswerer(SCRIPT, name="policyqa")] + [ScriptedAnswerer(SCRIPT, name=n) for n in names]
 
-    monkeypatch.setattr("assistant.eval.factory.build_answerers", fake_build)
+    monkeypatch.setattr("assistant.commands.eval_cmd.build_answerers", fake_build)
     return built
 
 
