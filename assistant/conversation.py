@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.query import ASPECT_WORDS, CorpusCoverage, QueryAnalysis, analyze
+from assistant.request import turns
 
 _LEAD = re.compile(
     r"^(?:那么|那|还有|另外|再问一下|再问|换成|如果是|如果换成|换作|请问|and|what about)\s*", re.I
@@ -42,19 +43,6 @@ _FILLER = re.compile(r"[的是有了呢吗么要各都还也和与及多少几�
 Analyzer = Callable[[str], QueryAnalysis]
 
 
-def _turns(history: Sequence[Any] | None) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    for turn in history or []:
-        if isinstance(turn, str):
-            out.append((turn, None))
-        elif isinstance(turn, dict):
-            out.append((str(turn.get("question", "")), turn.get("answer")))
-        else:
-            q, a = turn
-            out.append((str(q), a))
-    return [t for t in out if t[0].strip()]
-
-
 def standalone_history(
     history: Sequence[Any] | None, *, analyzer: Analyzer | None = None,
     coverage: CorpusCoverage | None = None,
@@ -62,7 +50,7 @@ def standalone_history(
     """The standalone form of every earlier question, in order (earlier follow-ups without a
     recorded ``resolved_question`` are resolved against the ones before them)."""
     resolved: list[str] = []
-    for question, answer in _turns(history):
+    for question, answer in turns(history):
         known = getattr(answer, "resolved_question", None) if answer is not None else None
         if known:
             resolved.append(known)

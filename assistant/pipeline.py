@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -34,11 +34,12 @@ from assistant.models import Answer, Citation, Passage
 from assistant.query import (
     CorpusCoverage, QueryAnalysis, analyze, clean_question, split_unknown_terms, term_weights,
 )
+from assistant.request import QuestionRequest
 from assistant.retrieval import PolicyRetriever, passage_from_document
 from assistant.scoring import load_models
 from assistant.verify import cited_ids
 from common.errors import QuestionError
-from vectorstore.hybrid import HybridSearcher, make_reranker
+from vectorstore.hybrid import Boosts, HybridSearcher, SearchFilters, make_reranker
 
 if TYPE_CHECKING:  # ~0.6 s of langchain imports, needed only when an LLM is configured
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -62,19 +63,20 @@ class SubsidyFinder(Protocol):
 
 
 @dataclass
-class _Request:
-    question: str
-    region: str | None = None
-    year: int | None = None
-    doc: str | None = None
-    k: int | None = None
-    history: Sequence[tuple[str, Any]] | None = None
+class _Work:
+    """One request on its way through the steps."""
+
+    request: QuestionRequest
     started: float = field(default_factory=time.perf_counter)
     generation: str | None = None  # the store's, read once per request
     # filled by the steps
     resolved: str = ""
     analysis: QueryAnalysis | None = None
     passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def question(self) -> str:
+        return self.request.question
 
 
 class QAService:
@@ -117,57 +119,27 @@ class QAService:
 
     # --- public API -----------------------------------------------------------------------
 
-    def ask(
-        self,
-        question: str,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        k: int | None = None,
-        history: Sequence[tuple[str, Any]] | None = None,
-    ) -> Answer:
-        """Answer one question (see module doc). Raises QuestionError for an empty question."""
-        return self.chain.invoke(
-            {"question": question, "region": region, "year": year, "doc": doc, "k": k, "history": history}
-        )
+    def ask(self, request: QuestionRequest | str, **loose: Any) -> Answer:
+        """Answer one question (see module doc). Raises QuestionError for an empty question.
 
-    def stream(
-        self,
-        question: str,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        k: int | None = None,
-        history: Sequence[tuple[str, Any]] | None = None,
-    ) -> Iterator[str | Answer]:
+        ``request``: a :class:`QuestionRequest`, or the question text with the request's loose
+        values as keywords (``region=``, ``year=``, ``doc=``, ``k=``, ``history=``).
+        """
+        return self.chain.invoke(_request(request, loose))
+
+    def stream(self, request: QuestionRequest | str, **loose: Any) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces (sentences, or LLM tokens), then the final Answer.
 
         The same steps as :meth:`ask` (one analysis, one retrieval, one answer step); with the
         LLM, the final Answer's text is the verified one: flagged sentences are listed in
         ``checks``, and with ``drop_unverified`` they are gone from it.
         """
-        req = self._step_retrieve(
-            self._step_analyze(
-                {"question": question, "region": region, "year": year, "doc": doc, "k": k, "history": history}
-            )
-        )
+        req = self._step_retrieve(self._step_analyze(_request(request, loose)))
         yield from self._answer_steps(req)
 
-    def retrieve(
-        self,
-        question: str,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        k: int | None = None,
-    ) -> list[Passage]:
+    def retrieve(self, request: QuestionRequest | str, **loose: Any) -> list[Passage]:
         """The ranked passages for a question (what ``Answer.passages`` holds), best first."""
-        req = self._step_retrieve(
-            self._step_analyze({"question": question, "region": region, "year": year, "doc": doc, "k": k})
-        )
+        req = self._step_retrieve(self._step_analyze(_request(request, loose)))
         return req.passages
 
     def analyze(self, question: str, **filters: Any) -> QueryAnalysis:
@@ -184,31 +156,25 @@ class QAService:
 
     # --- steps ----------------------------------------------------------------------------
 
-    def _step_analyze(self, request: dict[str, Any] | str) -> _Request:
-        if isinstance(request, str):
-            request = {"question": request}
-        raw = request.get("question")
-        clean_question(raw)  # QuestionError with a hint when empty
-        req = _Request(
-            question=str(raw).strip(),
-            region=request.get("region") or None,
-            year=_as_year(request.get("year")),
-            doc=request.get("doc") or None,
-            k=request.get("k") or None,
-            history=request.get("history") or None,
-        )
+    def _step_analyze(self, request: QuestionRequest | Mapping[str, Any] | str) -> _Work:
+        if not isinstance(request, QuestionRequest):
+            request = QuestionRequest.from_mapping(request)  # the chain invoked with a dict
+        clean_question(request.question)  # QuestionError with a hint when empty
+        request = replace(request, question=request.question.strip())
+        req = _Work(request)
         req.generation = self.store.generation()
         coverage = self.coverage(req.generation)
+        f = request.filters
 
         def analysed(text: str) -> QueryAnalysis:
-            return analyze(text, region=req.region, year=req.year, doc=req.doc, coverage=coverage,
+            return analyze(text, region=f.region, year=f.year, doc=f.doc, coverage=coverage,
                            **self._gazetteer)
 
         # Each text is analysed once: the question, and (a follow-up) its standalone form.
         first = analysed(req.question)
         req.resolved = resolve_followup(
             req.question,
-            req.history,
+            request.history,
             analyzer=lambda q: analyze(q, coverage=coverage, **self._gazetteer),
             coverage=coverage,
             analysis=first,
@@ -219,7 +185,7 @@ class QAService:
         req.analysis.note_text_mentions(catalog.named_where_region_unstated)
         return req
 
-    def _step_retrieve(self, req: _Request) -> _Request:
+    def _step_retrieve(self, req: _Work) -> _Work:
         qa = req.analysis
         assert qa is not None
         if qa.language == "none":
@@ -230,19 +196,18 @@ class QAService:
         boost_regions += [qa.governing_regions[r] for r in qa.regions if r in qa.governing_regions]
         docs = self.retriever.invoke(
             qa.text,
-            k=req.k or self.settings.retrieval.k,
-            region=qa.filter_region,
-            year=qa.filter_year,
-            doc=qa.filter_doc,
-            boost_regions=boost_regions,
-            boost_years=qa.focus_years,
-            boost_doc_years=qa.doc_years,
+            k=req.request.k or self.settings.retrieval.k,
+            # the request's filters with the region name resolved (中山 -> 中山市)
+            filters=SearchFilters(region=qa.filter_region, year=qa.filter_year, doc=qa.filter_doc),
+            boosts=Boosts(
+                tuple(boost_regions), tuple(int(y) for y in qa.focus_years), tuple(int(y) for y in qa.doc_years)
+            ),
             generation=req.generation,
         )
         req.passages = [passage_from_document(d) for d in docs]
         return req
 
-    def _step_answer(self, req: _Request) -> Answer:
+    def _step_answer(self, req: _Work) -> Answer:
         """The answer step of the chain: the last item of :meth:`_answer_steps`."""
         final: Answer | None = None
         for item in self._answer_steps(req):
@@ -251,7 +216,7 @@ class QAService:
         assert final is not None
         return final
 
-    def _answer_steps(self, req: _Request) -> Iterator[str | Answer]:
+    def _answer_steps(self, req: _Work) -> Iterator[str | Answer]:
         """The one answer step, routed once: the subsidy finder for what the asker can get,
         else the extractive answerer (always when the question cannot be answered from the
         corpus), else the LLM. Yields text pieces, then the Answer."""
@@ -275,7 +240,7 @@ class QAService:
 
     # --- answerers ------------------------------------------------------------------------
 
-    def _extractive(self, req: _Request) -> Draft:
+    def _extractive(self, req: _Work) -> Draft:
         qa = req.analysis
         assert qa is not None
         answerer = ExtractiveAnswerer.from_settings(
@@ -302,7 +267,7 @@ class QAService:
             return True
         return qa.year_out_of_corpus and not any(f"{y}年" in p.text for p in passages for y in qa.years)
 
-    def _subsidy_answer(self, req: _Request) -> Answer | None:
+    def _subsidy_answer(self, req: _Work) -> Answer | None:
         qa = req.analysis
         if self.subsidy_finder is None or qa is None or not qa.wants_measures or qa.region_out_of_corpus:
             return None
@@ -317,7 +282,7 @@ class QAService:
             answer.answerer = "subsidies"
         return answer
 
-    def _wrap(self, req: _Request, draft: Draft) -> Answer:
+    def _wrap(self, req: _Work, draft: Draft) -> Answer:
         qa = req.analysis
         assert qa is not None
         analysis = qa.to_json()
@@ -336,7 +301,7 @@ class QAService:
             latency_ms=(time.perf_counter() - req.started) * 1000,
         )
 
-    def _finish_llm(self, req: _Request, text: str) -> Answer:
+    def _finish_llm(self, req: _Work, text: str) -> Answer:
         assert self.llm is not None and req.analysis is not None
         final, checks, abstained = self.llm.finish(text, req.passages)
 
@@ -358,13 +323,9 @@ class QAService:
         )
 
 
-def _as_year(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        year = int(value)
-    except (TypeError, ValueError) as exc:
-        raise QuestionError(f"bad year {value!r}", "give a four-digit year, e.g. --year 2016") from exc
-    if not 1900 <= year <= 2100:
-        raise QuestionError(f"bad year {value!r}", "give a four-digit year, e.g. --year 2016")
-    return year
+def _request(request: QuestionRequest | str, loose: Mapping[str, Any]) -> QuestionRequest:
+    if isinstance(request, QuestionRequest):
+        if loose:
+            raise TypeError("pass either a QuestionRequest or the question with keywords, not both")
+        return request
+    return QuestionRequest.of(request, **loose)

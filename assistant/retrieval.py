@@ -7,13 +7,12 @@ date, section, offsets, component scores), so it composes with any LangChain cha
 
 Filters and boosts come through ``invoke`` keyword arguments::
 
-    retriever.invoke("专利申请量", region="阳江市", k=5)            # explicit filter
-    retriever.invoke("专利申请量", boost_regions=["阳江市"])        # inferred: boost only
+    retriever.invoke("专利申请量", filters=SearchFilters(region="阳江市"), k=5)   # explicit filter
+    retriever.invoke("专利申请量", boosts=Boosts(regions=("阳江市",)))          # inferred: boost only
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -40,25 +39,13 @@ class PolicyRetriever(BaseRetriever):
         *,
         run_manager: CallbackManagerForRetrieverRun,
         k: int | None = None,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        boost_regions: Iterable[str] = (),
-        boost_years: Iterable[int] = (),
-        boost_doc_years: Iterable[int] = (),
+        filters: SearchFilters | None = None,
+        boosts: Boosts | None = None,
         lexical_query: str | None = None,
         generation: str | None = None,
     ) -> list[Document]:
         hits = self.searcher.search(
-            query,
-            k=k or self.k,
-            filters=SearchFilters(region=region, year=year, doc=doc),
-            boosts=Boosts(
-                tuple(boost_regions),
-                tuple(int(y) for y in boost_years),
-                tuple(int(y) for y in boost_doc_years),
-            ),
-            lexical_query=lexical_query,
+            query, k=k or self.k, filters=filters, boosts=boosts, lexical_query=lexical_query,
             generation=generation,
         )
         return [document_from_hit(h) for h in hits]

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.request import QuestionRequest
 from common.errors import PolicyQAError
 from webui.backend import Backend
 
@@ -51,13 +52,7 @@ class ApiEndpoints:
         (id, source, title, region, date, year, section, text, quote) and passages.
         """
         try:
-            answer = self.backend.ask(
-                question,
-                region=region or None,
-                year=int(year) if year not in (None, "") else None,
-                doc=doc or None,
-                k=int(k) if k else None,
-            )
+            answer = self.backend.ask(QuestionRequest.of(question, region=region, year=year, doc=doc, k=k))
         except PolicyQAError as exc:
             raise as_gradio_error(exc) from exc
         return answer.to_json()

@@ -14,10 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from assistant.citing import document_name, page_label, title_stated
+from assistant.commitments import CommitmentRow, list_commitments
+from assistant.eval import baselines as b
+from assistant.eval.answerers import Answerer, PolicyQAAnswerer
+from assistant.eval.questions import load_questions
+from assistant.eval.runner import EvalRun, run_eval
 from assistant.examples import example_questions
 from assistant.models import Answer
+from assistant.pipeline import QAService
+from assistant.request import QuestionRequest
+from assistant.services import Services
+from assistant.subsidies import MeasureMatch, find_measures, parse_profile
 from common.errors import EmptyStoreError, PolicyQAError
 from common.settings import Settings
+from ingest.pipeline import IngestProgress, IngestReport, ingest_paths
+from vectorstore.base import PolicyStore
 from webui.feedback import FeedbackLog
 from webui.page_image import page_image_html, render_marked_page
 from webui.uploads import FileProblem, stage_uploads
@@ -50,7 +61,7 @@ class IngestOutcome:
 class Backend:
     """The UI's view of the composed services (question answering, store, ingest, eval ...)."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.settings: Settings = services.settings
         self.feedback = FeedbackLog(Path(self.settings.home))
@@ -59,36 +70,19 @@ class Backend:
 
     # --- answering ------------------------------------------------------------------------
     @property
-    def qa(self) -> Any:
+    def qa(self) -> QAService:
         return self.services.qa
 
-    def ask(
-        self,
-        question: str,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        k: int | None = None,
-        history: list[tuple[str, Answer]] | None = None,
-    ) -> Answer:
-        return self.qa.ask(question, region=region, year=year, doc=doc, k=k, history=history)
+    def ask(self, request: QuestionRequest) -> Answer:
+        return self.qa.ask(request)
 
-    def stream(
-        self,
-        question: str,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        doc: str | None = None,
-        history: list[tuple[str, Answer]] | None = None,
-    ) -> Iterator[str | Answer]:
+    def stream(self, request: QuestionRequest) -> Iterator[str | Answer]:
         """Text pieces, then the final :class:`Answer`."""
-        yield from self.qa.stream(question, region=region, year=year, doc=doc, history=history)
+        yield from self.qa.stream(request)
 
     # --- documents ------------------------------------------------------------------------
     @property
-    def store(self) -> Any:
+    def store(self) -> PolicyStore:
         return self.services.store
 
     def documents(self) -> list[dict[str, Any]]:
@@ -171,30 +165,15 @@ class Backend:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         return IngestOutcome(rows, counts)
 
-    def _ingest(self, paths: list[Path], progress: ProgressFn | None) -> Any:
-        from ingest.pipeline import ingest_paths
-
+    def _ingest(self, paths: list[Path], progress: ProgressFn | None) -> IngestReport:
         return ingest_paths(
             paths,
             self.settings,
-            self._writable_store(),
+            self.services.writer(),
             self.services.embeddings,
             prune=False,
             progress=_progress_adapter(progress) if progress else None,
         )
-
-    def _writable_store(self) -> Any:
-        """The store to ingest into; created on the first upload into an empty store directory.
-
-        ``services.store`` opens an existing store only (EmptyStoreError otherwise), and does not
-        cache that failure, so once this first ingest has committed, it opens normally.
-        """
-        try:
-            return self.store
-        except EmptyStoreError:
-            from vectorstore.chroma_store import open_store
-
-            return open_store(self.settings, self.services.embeddings, create=True)
 
     # --- records: commitments and subsidies (issue 5) -------------------------------------
     def commitments(
@@ -204,10 +183,8 @@ class Backend:
         indicator: str | None = None,
         year: int | None = None,
         kind: str = "all",
-    ) -> list[Any]:
-        """Targets and reported figures (``assistant.commitments.CommitmentRow``), filtered."""
-        from assistant.commitments import list_commitments
-
+    ) -> list[CommitmentRow]:
+        """Targets and reported figures, filtered."""
         try:
             return list_commitments(self.store, region=region or None, indicator=indicator or None, year=year, kind=kind)
         except EmptyStoreError:
@@ -215,10 +192,8 @@ class Backend:
 
     def subsidies(
         self, *, region: str | None = None, profile: str | None = None, include_parents: bool = False
-    ) -> list[Any]:
-        """Support measures (``assistant.subsidies.MeasureMatch``) ranked for a profile."""
-        from assistant.subsidies import find_measures, parse_profile
-
+    ) -> list[MeasureMatch]:
+        """Support measures ranked for a profile."""
         parsed = parse_profile(profile) if profile and profile.strip() else None
         try:
             return find_measures(self.store, region=region or None, profile=parsed, include_parents=include_parents)
@@ -233,18 +208,11 @@ class Backend:
         k: int,
         baselines: list[str],
         progress: Callable[[str, int, int], None] | None = None,
-    ) -> Any:
-        """Run a question set through PolicyQA (and baselines) over this app's services.
-
-        Returns ``assistant.eval.runner.EvalRun``; the Evaluation tab renders it with the eval
-        package's own report functions.
-        """
-        from assistant.eval.answerers import PolicyQAAnswerer
-        from assistant.eval.questions import load_questions
-        from assistant.eval.runner import run_eval
-
+    ) -> EvalRun:
+        """Run a question set through PolicyQA (and baselines) over this app's services; the
+        Evaluation tab renders the run with the eval package's own report functions."""
         qset = load_questions(questions_path)
-        answerers: list[Any] = [PolicyQAAnswerer(self.qa, settings=self.settings)]
+        answerers: list[Answerer] = [PolicyQAAnswerer(self.qa, settings=self.settings)]
         answerers += [self._baseline(name) for name in baselines]
         return run_eval(
             qset.questions,
@@ -255,10 +223,8 @@ class Backend:
             problems=[str(p) for p in qset.problems],
         )
 
-    def _baseline(self, name: str) -> Any:
+    def _baseline(self, name: str) -> Answerer:
         """The eval baselines over the same store and embedder (as ``policyqa eval --compare``)."""
-        from assistant.eval import baselines as b
-
         if name == "bm25":
             return b.Bm25Answerer(b.store_chunks(self.store))
         if name == "naive":
@@ -273,14 +239,14 @@ class Backend:
         raise PolicyQAError(f"unknown baseline {name!r}", hint="choose bm25 or naive")
 
 
-def _progress_adapter(progress: ProgressFn) -> Callable[[Any], None]:
+def _progress_adapter(progress: ProgressFn) -> Callable[[IngestProgress], None]:
     """``IngestProgress`` events -> one fraction for a progress bar.
 
     Reading files takes the first 10 %, embedding (the slow part: ~6 chunks/s) up to 95 %,
     committing the rest.
     """
 
-    def on_event(p: Any) -> None:
+    def on_event(p: IngestProgress) -> None:
         stage = getattr(p, "stage", "")
         files_total = max(1, int(getattr(p, "files_total", 0) or 0))
         chunks_total = int(getattr(p, "chunks_total", 0) or 0)
@@ -305,7 +271,7 @@ def _problem_row(p: FileProblem) -> dict[str, str]:
     return {"file": p.name, "status": "failed", "reason": p.reason, "hint": p.hint}
 
 
-def _report_rows(report: Any, staged: list[Path]) -> list[dict[str, str]]:
+def _report_rows(report: IngestReport, staged: list[Path]) -> list[dict[str, str]]:
     """One row per staged file from an ``IngestReport`` (lists of ``FileResult`` per status)."""
     rows: list[dict[str, str]] = []
     seen: set[str] = set()

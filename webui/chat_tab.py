@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.models import Answer
+from assistant.request import QuestionRequest
 from common.errors import EmptyStoreError, PolicyQAError
 from webui import formatting as fmt
 from webui.backend import Backend
@@ -247,7 +248,8 @@ class ChatTab:
         text = ""
         answer: Answer | None = None
         try:
-            for piece in self.backend.stream(question, history=session.history(), **filters):
+            request = QuestionRequest.of(question, history=session.history(), **filters)
+            for piece in self.backend.stream(request):
                 if isinstance(piece, Answer):
                     answer = piece
                     break

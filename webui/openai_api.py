@@ -37,6 +37,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
+from assistant.request import QuestionRequest
 from common.errors import PolicyQAError
 from webui.backend import Backend
 
@@ -207,7 +208,9 @@ class OpenAIChatAPI:
     async def _complete(self, cid: str, created: int, question: str, history: list[str],
                         filters: dict[str, Any]) -> JSONResponse:
         try:
-            answer = await run_in_threadpool(lambda: self.backend.ask(question, history=history, **filters))
+            answer = await run_in_threadpool(
+                lambda: self.backend.ask(QuestionRequest.of(question, history=history, **filters))
+            )
         except PolicyQAError as exc:
             return ApiError(503, f"{exc.message} ({exc.hint})" if exc.hint else exc.message,
                             kind="server_error", code="policyqa_error").response()
@@ -237,7 +240,7 @@ class OpenAIChatAPI:
         yield chunk({"role": "assistant", "content": ""})
         final: Answer | None = None
         try:
-            for piece in self.backend.stream(question, history=history, **filters):
+            for piece in self.backend.stream(QuestionRequest.of(question, history=history, **filters)):
                 if isinstance(piece, Answer):
                     final = piece
                 elif piece:

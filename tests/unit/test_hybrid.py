@@ -215,7 +215,7 @@ def test_catalog_follows_store_generation(searcher: HybridSearcher) -> None:
 
 def test_retriever_returns_documents_with_metadata(searcher: HybridSearcher) -> None:
     retriever = PolicyRetriever(searcher=searcher, k=2)
-    docs = retriever.invoke("苏科贷贷款", region="赣榆区")
+    docs = retriever.invoke("苏科贷贷款", filters=SearchFilters(region="赣榆区"))
     assert len(docs) <= 2 and docs[0].metadata["chunk_id"] == "gy-2"
     p = passage_from_document(docs[0])
     assert (p.source, p.region, p.parent_region, p.years) == ("003.txt", "赣榆区", "连云港市", [2015, 2016])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.models import Answer, Citation, Passage
+from assistant.request import QuestionRequest
 from common.errors import QuestionError
 from common.settings import Settings
 from ingest.models import Record
@@ -88,17 +89,21 @@ def not_found_answer(question: str) -> Answer:
 class FakeQA:
     calls: list[dict[str, Any]] = field(default_factory=list)
 
-    def ask(self, question: str, **kw: Any) -> Answer:
-        self.calls.append({"question": question, **kw})
+    def ask(self, request: QuestionRequest | str, **kw: Any) -> Answer:
+        req = request if isinstance(request, QuestionRequest) else QuestionRequest.of(request, **kw)
+        f = req.filters
+        self.calls.append({"question": req.question, "region": f.region, "year": f.year, "doc": f.doc,
+                           "k": req.k, "history": list(req.history)})
+        question = req.question
         if not question.strip():
             raise QuestionError("问题为空", hint="请输入一个问题")
         return not_found_answer(question) if "深圳" in question else found_answer(question)
 
-    def retrieve(self, question: str, **kw: Any) -> list[Passage]:
-        return self.ask(question).passages
+    def retrieve(self, request: QuestionRequest | str, **kw: Any) -> list[Passage]:
+        return self.ask(request, **kw).passages
 
-    def stream(self, question: str, **kw: Any) -> Iterator[str | Answer]:
-        answer = self.ask(question, **kw)
+    def stream(self, request: QuestionRequest | str, **kw: Any) -> Iterator[str | Answer]:
+        answer = self.ask(request, **kw)
         for i in range(0, len(answer.answer), 8):
             yield answer.answer[i : i + 8]
         yield answer
