@@ -22,9 +22,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common.errors import PolicyQAError
+import gradio as gr
+
+from assistant.services import Services, build_services
+from common.errors import PolicyQAError, print_error
 from common.settings import Settings, load_settings
+from webui.api import ApiEndpoints
+from webui.backend import Backend
+from webui.chat_tab import ChatTab
+from webui.commitments_tab import CommitmentsTab
+from webui.documents_tab import DocumentsTab
+from webui.eval_tab import EvalTab
+from webui.openai_api import OpenAIChatAPI
 from webui.roles import Roles
+from webui.style import CSS, PAGE_JS
+from webui.subsidies_tab import SubsidiesTab
 
 log = logging.getLogger("policyqa.app")
 
@@ -32,19 +44,8 @@ PROJECT_DIR = Path(__file__).resolve().parent
 TITLE = "PolicyQA · 科技政策问答"
 
 
-def build_app(services: Any) -> Any:
+def build_app(services: Services) -> gr.Blocks:
     """The Gradio Blocks of the whole app over already-built services (not launched)."""
-    import gradio as gr
-
-    from webui.api import ApiEndpoints
-    from webui.backend import Backend
-    from webui.chat_tab import ChatTab
-    from webui.commitments_tab import CommitmentsTab
-    from webui.documents_tab import DocumentsTab
-    from webui.eval_tab import EvalTab
-    from webui.openai_api import OpenAIChatAPI
-    from webui.subsidies_tab import SubsidiesTab
-
     backend = Backend(services)
     chat = ChatTab(backend)
     documents = DocumentsTab(backend)
@@ -113,13 +114,9 @@ def blocked_paths(settings: Settings, temp: Path) -> list[str]:
     return out
 
 
-def launch_options(settings: Settings, temp: Path, blocks: Any = None) -> dict[str, Any]:
+def launch_options(settings: Settings, temp: Path, blocks: gr.Blocks | None = None) -> dict[str, Any]:
     """Everything ``Blocks.launch`` gets, derived from settings (tests launch with these too);
     with ``blocks`` from :func:`build_app`, its OpenAI-compatible routes."""
-    import gradio as gr
-
-    from webui.style import CSS, PAGE_JS
-
     return {
         "server_name": settings.server.host,
         "server_port": settings.server.port,
@@ -146,17 +143,15 @@ def launch_options(settings: Settings, temp: Path, blocks: Any = None) -> dict[s
     }
 
 
-def create_app(settings: Settings) -> tuple[Any, dict[str, Any]]:
+def create_app(settings: Settings) -> tuple[gr.Blocks, dict[str, Any]]:
     """Build the services and the app; return it with its launch options."""
-    from assistant.services import build_services
-
     temp = prepare_runtime(settings)
     services = build_services(settings)
     blocks = build_app(services)
     return blocks, launch_options(settings, temp, blocks)
 
 
-def serve(settings: Settings, *, block: bool = True) -> Any:
+def serve(settings: Settings, *, block: bool = True) -> gr.Blocks:
     """Start the app. With ``block=False`` return once the server is up (tests)."""
     blocks, options = create_app(settings)
     blocks.launch(prevent_thread_lock=not block, **options)

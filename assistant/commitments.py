@@ -21,6 +21,9 @@ from typing import Any
 from common.errors import ConfigError
 from ingest.models import Record
 from vectorstore.base import RecordSource
+from common.textnorm import normalize
+from ingest.indicators import INDICATOR_NAMES, find_keywords
+from ingest.regions import normalize_region
 
 KIND_LABELS = {"target": "目标", "reported": "实际"}
 _KIND_ORDER = {"reported": 0, "target": 1}
@@ -146,8 +149,6 @@ def resolve_region(name: str | None) -> str | None:
     """江门 -> 江门市 via the gazetteer; unknown names raise a ConfigError with a hint."""
     if not name:
         return None
-    from ingest.regions import normalize_region
-
     region = normalize_region(name)
     if region is None:
         raise ConfigError(
@@ -164,8 +165,6 @@ def region_matches(record_region: str | None, wanted: str, *, include_parents: b
         return False
     if record_region == wanted:
         return True
-    from ingest.regions import normalize_region
-
     rec = normalize_region(record_region)
     if rec is not None and wanted in rec.chain:
         return True
@@ -179,9 +178,6 @@ def indicator_names(query: str) -> set[str] | None:
     """Indicator names a user's word stands for: 高企 -> {高新技术企业数量}; 专利 -> all patent ones."""
     if not query:
         return None
-    from ingest.indicators import INDICATOR_NAMES, find_keywords
-    from common.textnorm import normalize
-
     q = normalize(query)
     names = {n for n in INDICATOR_NAMES if q in n or n in q}
     names |= {k.indicator.name for k in find_keywords(q)}

@@ -24,6 +24,8 @@ from common.errors import QuestionError
 from common.lexicon import (
     YEAR, asking_prefixes, aspect_words, enterprise_types, question_stopwords, support_words,
 )
+from ingest import regions as gazetteer
+from vectorstore.tokenize import TokenizerOptions, tokenize_with
 
 # Questions longer than this are cut for embedding and BM25 (the answer still names the whole
 # question). 512 characters is far more than any real question and keeps search fast.
@@ -211,8 +213,6 @@ class CorpusCoverage:
         """The nearest unit above ``region`` that a document is about (江西省 for 南昌市, 大理白族
         自治州 for 大理市): its policies apply to the region. 全国 does not count: a national
         report's figures are not a city's."""
-        from ingest import regions as gazetteer
-
         unit = gazetteer.normalize_region(region)
         if unit is None:
             return None
@@ -421,8 +421,6 @@ def find_region_mentions(text: str) -> list[tuple[str, str]]:
     (中山 -> 中山市, 赣榆 -> 赣榆区, 国务院 -> 全国). A region named together with a smaller
     one inside it (连云港市海州区) stands for the smaller one: the question is about 海州区.
     """
-    from ingest import regions as gazetteer  # lazy: loads the gazetteer data file
-
     seen: dict[str, str] = {}
     chains: dict[str, tuple[str, ...]] = {}
     for hit in gazetteer.find_regions(text):
@@ -435,8 +433,6 @@ def find_region_mentions(text: str) -> list[tuple[str, str]]:
 
 def normalize_region_name(name: str) -> str:
     """Normalise a user-given region (``--region 中山``) the way ingest does (中山市)."""
-    from ingest import regions as gazetteer
-
     region = gazetteer.normalize_region(name.strip())
     return region.name if region is not None else name.strip()
 
@@ -491,8 +487,6 @@ def analyze(
         qa.regions.append(name)
         qa.region_mentions[name] = surface
     if find_regions is None:
-        from ingest import regions as gazetteer
-
         qa.place_words = list(dict.fromkeys(m.name for m in gazetteer.find_regions(text)))
 
     qa.years, qa.year_mentions = find_years(text)
@@ -628,8 +622,6 @@ def split_unknown_terms(terms: Iterable[str], doc_freq: Callable[[str], int]) ->
     """Key terms with each one no chunk contains (科技保险补助, when the text says 科技保险项目补助)
     replaced by its dictionary sub-words that chunks do contain (科技保险, 补助): the corpus
     says the same thing in other words, and only the words it uses can be looked for."""
-    from vectorstore.tokenize import TokenizerOptions, tokenize_with
-
     out: list[str] = []
     for t in terms:
         parts: list[str] = []
@@ -647,8 +639,6 @@ def split_unknown_terms(terms: Iterable[str], doc_freq: Callable[[str], int]) ->
 def default_tokenize(text: str) -> list[str]:
     """Words of ``text``: the lexical index's jieba with its domain dictionary, in precise mode
     (no sub-words, no character bigrams), so key terms are whole words such as 专利申请量."""
-    from vectorstore.tokenize import TokenizerOptions, tokenize_with
-
     options = TokenizerOptions(search_mode=False, bigrams=False, year_tokens=False)
     return tokenize_with(text, options)
 

@@ -34,6 +34,8 @@ from common.settings import Settings
 from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
 from vectorstore.base import StoredChunk, doc_key_of, text_hash
 from vectorstore.memory_chroma import memory_client
+from vectorstore.embeddings import embedder_fingerprint
+from common.errors import ConfigError
 
 SCHEMA_VERSION = 1
 # The same question must get the same passages every time (eval reproducibility): one thread
@@ -126,8 +128,6 @@ class ChromaStore:
 
     # --- opening --------------------------------------------------------------------------
     def _expected_metadata(self) -> dict[str, Any]:
-        from vectorstore.embeddings import embedder_fingerprint
-
         emb = self._embeddings
         return {
             "embedding_model": emb.model_name,
@@ -216,8 +216,6 @@ class ChromaStore:
             collection.modify(configuration={"hnsw": dict(_HNSW_SEARCH)})
 
     def _check_embedder(self, stored: dict[str, Any], create: bool) -> None:
-        from vectorstore.embeddings import embedder_fingerprint
-
         emb = self._embeddings
         # The name and prefixes decide; the dimension is compared only when known without
         # loading the model (a sentence-transformers model loads in ~10 s, and an unchanged
@@ -705,8 +703,6 @@ def _client_for(settings: Settings, create: bool) -> tuple[Any, str]:
     if url:
         parsed = urlparse(url if "://" in url else f"http://{url}")
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            from common.errors import ConfigError
-
             raise ConfigError(
                 f"cannot use Chroma server URL {url!r}",
                 "set POLICYQA_STORE__CHROMA_URL to http://HOST:PORT (e.g. http://127.0.0.1:8000)",

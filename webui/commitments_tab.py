@@ -18,14 +18,14 @@ from common.errors import PolicyQAError
 from webui import formatting as fmt
 from webui.backend import Backend
 from webui.exports import write_exports
+from assistant.commands.commitments_cmd import CSV_COLUMNS
+from assistant.commitments import KIND_LABELS, track_commitments
 
 COLUMNS = ["#", "地区", "指标", "类型", "年份", "数值", "文件", "日期", "章节"]
 KINDS = [("全部", "all"), ("目标", "target"), ("实际", "reported")]
 
 
 def rows_frame(rows: list[Any]) -> pd.DataFrame:
-    from assistant.commitments import KIND_LABELS
-
     data = [
         [
             i,
@@ -53,8 +53,6 @@ def row_view(row: Any) -> fmt.CitationView:
 
 def track_html(rows: list[Any], row: Any) -> str:
     """The same region and indicator over the years (from ``track_commitments``)."""
-    from assistant.commitments import track_commitments
-
     same = [r for r in rows if r.region == row.region and r.indicator == row.indicator]
     tracks = track_commitments(same)
     if not tracks:
@@ -131,9 +129,6 @@ class CommitmentsTab:
         if not rows:
             gr.Warning("先查询，再导出。")
             return gr.skip()
-        from assistant.commands.commitments_cmd import CSV_COLUMNS
-        from assistant.commitments import track_commitments
-
         flat = [r.to_json() for r in rows]
         payload = {"count": len(rows), "tracks": [t.to_json() for t in track_commitments(rows)]}
         return write_exports("commitments", flat, CSV_COLUMNS, payload)

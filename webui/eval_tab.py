@@ -17,6 +17,17 @@ import pandas as pd
 
 from common.errors import PolicyQAError
 from webui.backend import Backend
+from assistant.eval.chart import CHART_METRICS, LABELS, bar_chart
+from assistant.eval.report import (
+    COMPARE_METRICS,
+    KIND_COLUMNS,
+    LOWER_IS_BETTER,
+    comparison,
+    failure_reason,
+    fmt,
+    write_html,
+    write_json,
+)
 
 BASELINES = [
     ("bm25（jieba + BM25，几秒）", "bm25"),
@@ -26,9 +37,6 @@ BASELINES = [
 
 def metrics_frame(run: Any) -> pd.DataFrame:
     """Each metric for PolicyQA and each baseline side by side, with the ratio."""
-    from assistant.eval.chart import LABELS
-    from assistant.eval.report import COMPARE_METRICS, LOWER_IS_BETTER, comparison, fmt
-
     comp = comparison(run)
     rows = []
     for metric in COMPARE_METRICS:
@@ -43,9 +51,6 @@ def metrics_frame(run: Any) -> pd.DataFrame:
 
 
 def kinds_frame(run: Any) -> pd.DataFrame:
-    from assistant.eval.chart import LABELS
-    from assistant.eval.report import KIND_COLUMNS, fmt
-
     rows = [
         {"kind": kind, **{LABELS.get(c, c): fmt(m.get(c), c) for c in KIND_COLUMNS}}
         for kind, m in run.main.by_kind.items()
@@ -55,8 +60,6 @@ def kinds_frame(run: Any) -> pd.DataFrame:
 
 def failures_frame(run: Any) -> pd.DataFrame:
     """The questions PolicyQA did not pass, with why."""
-    from assistant.eval.report import failure_reason
-
     rows = []
     for r in run.main.results:
         if r.passed:
@@ -79,8 +82,6 @@ def failures_frame(run: Any) -> pd.DataFrame:
 
 
 def chart_svg(run: Any) -> str:
-    from assistant.eval.chart import CHART_METRICS, bar_chart
-
     systems = {s.name: {m: s.metrics.get(m) for m in CHART_METRICS} for s in run.systems}
     return bar_chart(systems)
 
@@ -152,8 +153,6 @@ class EvalTab:
         if not path:
             gr.Warning("请先上传问题集文件（.jsonl）。")
             return (gr.skip(),) * 6
-        from assistant.eval.report import write_html, write_json
-
         progress(0.0, desc="准备")
 
         def on_progress(system: str, done: int, total: int) -> None:

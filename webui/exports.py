@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from assistant.commands.records_io import write_csv
 
 
 def export_dir() -> Path:
@@ -27,8 +28,6 @@ def write_exports(
     name: str, rows: Sequence[dict[str, Any]], columns: Sequence[str], payload: Any, folder: Path | None = None
 ) -> list[str]:
     """``<name>-<time>.csv`` (flat ``rows``) and ``.json`` (``payload``); returns both paths."""
-    from assistant.commands.records_io import write_csv
-
     folder = folder or export_dir()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     csv_path = folder / f"{name}-{stamp}.csv"

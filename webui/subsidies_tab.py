@@ -16,6 +16,8 @@ from common.errors import PolicyQAError
 from webui import formatting as fmt
 from webui.backend import Backend
 from webui.exports import write_exports
+from assistant.subsidies import ASSETS, ENTERPRISE_TYPES, NEEDS
+from assistant.commands.subsidies_cmd import CSV_COLUMNS
 
 COLUMNS = ["#", "措施", "金额 / 比例", "条件", "地区", "匹配原因", "文件", "日期"]
 
@@ -55,8 +57,6 @@ class SubsidiesTab:
         self.backend = backend
 
     def render(self) -> None:
-        from assistant.subsidies import ASSETS, ENTERPRISE_TYPES, NEEDS
-
         opts = self.backend.filter_options()
         gr.Markdown("说说你的企业，查找适用的扶持措施（创新券、贷款贴息、风险补偿、专利质押融资、科技保险补助……），每条都附原文出处。")
         self.matches = gr.State([])
@@ -116,8 +116,6 @@ class SubsidiesTab:
         if not matches:
             gr.Warning("先查找，再导出。")
             return gr.skip()
-        from assistant.commands.subsidies_cmd import CSV_COLUMNS
-
         items = [{"rank": i + 1, **m.to_json()} for i, m in enumerate(matches)]
         flat = [{**{k: v for k, v in it.items() if k != "citation"}, **it["citation"]} for it in items]
         return write_exports("subsidies", flat, CSV_COLUMNS, {"count": len(items), "measures": items})

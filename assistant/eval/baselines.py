@@ -29,6 +29,9 @@ from typing import Any
 
 from assistant.eval.answerers import Attempt, RetrievedPassage, Turn
 from common.errors import ConfigError, PolicyQAError, StoreError
+from ingest.loaders import load_file
+from vectorstore.embeddings import embedder_fingerprint
+from vectorstore.tokenize import tokenize as policyqa_tokenize
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +109,6 @@ def loader_reader(ingest_settings: Any) -> Callable[[Path], str]:
     without cleaning: the naive pipeline gets the same raw text a tutorial loader would."""
 
     def read(path: Path) -> str:
-        from ingest.loaders import load_file
-
         return load_file(path, ingest_settings).text
 
     return read
@@ -119,8 +120,6 @@ def _read_utf8(path: Path) -> str:
 
 def _embedder_id(embeddings: Any) -> str:
     try:
-        from vectorstore.embeddings import embedder_fingerprint
-
         return embedder_fingerprint(embeddings)
     except Exception:  # an embedder without model_name (tests): its class is the best we know
         return f"{getattr(embeddings, 'model_name', type(embeddings).__name__)}"
@@ -350,9 +349,7 @@ class Bm25Answerer:
         """``chunks``: (source, text) pairs, e.g. from ``store.iter_chunks()``."""
         import bm25s
 
-        if tokenize is None:
-            from vectorstore.tokenize import tokenize as tokenize
-        self.tokenize = tokenize
+        self.tokenize = tokenize if tokenize is not None else policyqa_tokenize
         self.passages = [RetrievedPassage(source=s, text=t) for s, t in chunks]
         if not self.passages:
             raise StoreError(
