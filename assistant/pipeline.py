@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.conversation import resolve_followup
@@ -32,14 +33,16 @@ from assistant.extractive import Draft, ExtractiveAnswerer
 from assistant.llm import LLMAnswerer
 from assistant.models import Answer, Citation, Passage
 from assistant.query import (
-    CorpusCoverage, QueryAnalysis, analyze, clean_question, split_unknown_terms, term_weights,
+    CorpusCoverage, QueryAnalysis, RegionFinder, analyze, clean_question, split_unknown_terms, term_weights,
 )
 from assistant.request import QuestionRequest
 from assistant.retrieval import PolicyRetriever, passage_from_document
 from assistant.scoring import load_models
 from assistant.verify import cited_ids
 from common.errors import QuestionError
-from vectorstore.hybrid import Boosts, HybridSearcher, SearchFilters, make_reranker
+from common.settings import Settings
+from vectorstore.base import KeywordIndex, PolicyStore
+from vectorstore.hybrid import Boosts, HybridSearcher, Reranker, SearchFilters, make_reranker
 
 if TYPE_CHECKING:  # ~0.6 s of langchain imports, needed only when an LLM is configured
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -84,16 +87,16 @@ class QAService:
 
     def __init__(
         self,
-        settings: Any,
-        store: Any,
-        embeddings: Any,
-        lexical: Any,
+        settings: Settings,
+        store: PolicyStore,
+        embeddings: Embeddings,
+        lexical: KeywordIndex,
         llm: BaseChatModel | None = None,
         *,
         subsidy_finder: SubsidyFinder | None = None,
-        reranker: Any | None = None,
-        find_regions: Any | None = None,
-        normalize_region: Any | None = None,
+        reranker: Reranker | None = None,
+        find_regions: RegionFinder | None = None,
+        normalize_region: Callable[[str], str] | None = None,
     ) -> None:
         """``find_regions`` / ``normalize_region`` replace the ingest gazetteer (tests)."""
         self.settings = settings

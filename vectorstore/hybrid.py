@@ -21,7 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from langchain_core.embeddings import Embeddings
+
 from common.errors import DependencyError, EmptyStoreError
+from common.settings import RetrievalSettings
+from vectorstore.base import KeywordIndex, PolicyStore
 
 # --- fusion maths -------------------------------------------------------------------------
 
@@ -238,7 +242,7 @@ class ChunkCatalog:
     near-duplicate collapsing, and document frequencies for query-term weights.
     """
 
-    def __init__(self, store: Any, previous: ChunkCatalog | None = None) -> None:
+    def __init__(self, store: PolicyStore, previous: ChunkCatalog | None = None) -> None:
         self.generation = store.generation()
         self.texts: dict[str, str] = {}
         self.meta: dict[str, dict[str, Any]] = {}
@@ -289,10 +293,10 @@ class HybridSearcher:
 
     def __init__(
         self,
-        store: Any,
-        embeddings: Any,
-        lexical: Any,
-        settings: Any,
+        store: PolicyStore,
+        embeddings: Embeddings,
+        lexical: KeywordIndex,
+        settings: RetrievalSettings,
         *,
         reranker: Reranker | None = None,
     ) -> None:

@@ -2,25 +2,31 @@
 every document label the app and the CLI show) occurs in the cited document's text or is its
 file name's stem.
 
-The store is real (ingest pipeline, embedded Chroma, the BM25 index, the answer path); the
-embedder is the deterministic hash one, because which passage is retrieved does not change what
-a citation may call its document, and embedding ~2,000 chunks with e5 would cost minutes.
+The store is real (ingest pipeline, the store on its memory backend, which the store contract
+suite holds to embedded Chroma's behaviour, the BM25 index, the answer path); the embedder is
+the deterministic hash one, because which passage is retrieved does not change what a citation
+may call its document, and embedding ~2,000 chunks with e5 would cost minutes.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.citing import document_name, lead_line, meta_text
 from assistant.pipeline import QAService
-from common.settings import Settings
+from common.settings import Settings, StoreSettings
 from common.textnorm import normalize
+from ingest.pipeline import ingest_paths
 from tests.conftest import SHARED
 from tests.fakes import HashEmbeddings
+from vectorstore import memory_chroma
+from vectorstore.chroma_store import open_store
+from vectorstore.lexical import LexicalIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = [SHARED / "corpus", SHARED / "policies2020" / "docs"]
@@ -32,19 +38,16 @@ _QUOTED = re.compile(r"《([^《》]+)》")
 
 
 @pytest.fixture(scope="module")
-def corpora(tmp_path_factory) -> tuple[QAService, dict[str, str]]:
-    from ingest.pipeline import ingest_paths
-    from vectorstore.chroma_store import open_store
-    from vectorstore.lexical import LexicalIndex
-
+def corpora(tmp_path_factory) -> Iterator[tuple[QAService, dict[str, str]]]:
     home = tmp_path_factory.mktemp("all_corpora")
-    settings = Settings(home=home)
+    settings = Settings(home=home, store=StoreSettings(backend="memory"))
     emb = HashEmbeddings()
     store = open_store(settings, emb, create=True)
     report = ingest_paths(CORPORA, settings, store, emb)
     assert not report.failed and len(report.added) == 137
     texts = {p.name: normalize(p.read_text(encoding="utf-8")) for c in CORPORA for p in c.rglob("*.txt")}
-    return QAService(settings, store, emb, LexicalIndex(store)), texts
+    yield QAService(settings, store, emb, LexicalIndex(store)), texts
+    memory_chroma.forget(str(home))
 
 
 def _own_words(title: str, source: str, texts: dict[str, str]) -> bool:

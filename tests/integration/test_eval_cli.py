@@ -3,18 +3,18 @@ sample reports (the shared ``reports_store`` fixture), the bundled e5 model, bot
 JSON and HTML reports. The naive baseline's index is written under that store's
 ``baselines/`` folder (beside, not inside, its Chroma data), so the store itself is unchanged.
 
-It checks the shape of the reports and that every total agrees with the per-question rows;
-it does not assert quality targets (those are measured and reported, see the README).
+It checks the shape of the reports, that each reported rank is where the retriever really puts
+the evidence, and that a run is reproducible; it does not assert quality targets (those are measured and reported, see the README).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from statistics import mean
 
 import pytest
 
+from assistant.services import Services
 from common.textnorm import contains
 
 pytestmark = pytest.mark.slow
@@ -41,24 +41,39 @@ def _subset(tmp_path: Path) -> tuple[Path, list[dict]]:
 
 
 def _check_consistent(metrics: dict, rows: list[dict]) -> None:
+    """Counts and ranges only: the totals' arithmetic is checked against a hand-computed fixture
+    (tests/unit/test_eval_metrics.py), the ranks against the retriever below."""
     answerable = [r for r in rows if r["answerable"]]
-    ranked = [r for r in answerable if r["has_evidence"]]
     assert metrics["questions"] == len(rows) and metrics["answerable"] == len(answerable)
     for key in RATES:
         value = metrics[key]
         assert value is None or 0.0 <= value <= 1.0, (key, value)
-    if ranked:
-        assert metrics["hit@1"] == pytest.approx(mean(r["rank"] == 1 for r in ranked), abs=1e-3)
-        assert metrics["hit@5"] == pytest.approx(mean(r["rank"] is not None and r["rank"] <= 5 for r in ranked), abs=1e-3)
-        assert metrics["mrr@10"] == pytest.approx(mean(1 / r["rank"] if r["rank"] else 0 for r in ranked), abs=1e-3)
-        assert metrics["fact_recall"] == pytest.approx(mean(r["fact_recall"] for r in answerable), abs=1e-3)
-    else:  # e.g. the "unanswerable" kind: retrieval and answer metrics are undefined, not 0
+    if not any(r["has_evidence"] for r in answerable):
+        # e.g. the "unanswerable" kind: retrieval and answer metrics are undefined, not 0
         assert metrics["hit@1"] is None and metrics["mrr@10"] is None and metrics["fact_recall"] is None
-    assert metrics["abstention_accuracy"] == pytest.approx(mean(r["abstention_correct"] for r in rows), abs=1e-3)
-    assert metrics["pass_rate"] == pytest.approx(mean(r["passed"] for r in rows), abs=1e-3)
     for r in rows:
         assert r["rank"] is None or 1 <= r["rank"] <= 10
         assert r["latency_ms"] >= 0 and r["error"] is None, r
+
+
+def _check_ranks_against_the_retriever(reports_store, results: list[dict], rows: list[dict], n: int = 25) -> None:
+    """The rank the report gives a question is where the retriever, asked directly in this
+    process, first returns a passage holding the question's evidence (DESIGN.md's rule)."""
+    services = Services(reports_store.settings)
+    by_id = {r["id"]: r for r in rows}
+    checked = 0
+    for res in results:
+        row = by_id[res["id"]]
+        if not res["has_evidence"] or row.get("history"):
+            continue
+        f = row.get("filters") or {}
+        passages = services.qa.retrieve(res["question"], k=10, region=f.get("region"), year=f.get("year"), doc=f.get("doc"))
+        want = next((i for i, p in enumerate(passages, 1) if any(contains(p.text, e) for e in row["expected_evidence"])), None)
+        assert res["rank"] == want, (res["id"], res["rank"], want)
+        checked += 1
+        if checked == n:
+            break
+    assert checked == n
 
 
 def _check_facts_against_the_question_set(results: list[dict], rows: list[dict]) -> None:
@@ -87,6 +102,7 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     assert {"metrics", "by_kind", "questions", "baselines", "comparison", "config"} <= set(data)
     assert [q["id"] for q in data["questions"]] == [r["id"] for r in rows]
     _check_consistent(data["metrics"], data["questions"])
+    _check_ranks_against_the_retriever(reports_store, data["questions"], rows)
     assert set(data["by_kind"]) == {r["kind"] for r in rows}
     _check_facts_against_the_question_set(data["questions"], rows)
     for kind, m in data["by_kind"].items():
@@ -117,11 +133,13 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     assert again["baselines"]["naive"]["config"]["chunks"] == naive_cfg["chunks"]
 
     # The same eval on the same store gives the same ranks and answers, with or without baselines.
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(questions.read_text(encoding="utf-8").splitlines()[:30]) + "\n", encoding="utf-8")
     plain_json = tmp_path / "plain.json"
-    proc = policyqa_cli("eval", str(questions), "--store", str(store), "--json", str(plain_json), "--no-progress")
+    proc = policyqa_cli("eval", str(first), "--store", str(store), "--json", str(plain_json), "--no-progress")
     assert proc.returncode == 0, proc.stderr[-3000:]
     plain = json.loads(plain_json.read_text(encoding="utf-8"))
-    changed = [(a["id"], a["rank"], b["rank"]) for a, b in zip(data["questions"], plain["questions"], strict=True)
+    changed = [(a["id"], a["rank"], b["rank"]) for a, b in zip(data["questions"][:30], plain["questions"], strict=True)
                if (a["rank"], a["answer"]) != (b["rank"], b["answer"])]
     assert changed == []
 
