@@ -19,7 +19,7 @@ import io
 import json
 import logging
 import os
-import select
+import selectors
 import statistics
 import struct
 import subprocess
@@ -281,7 +281,11 @@ class OcrWorker:
 
     def _reply(self, timeout: float) -> dict[str, Any] | None:
         assert self._proc is not None and self._proc.stdout is not None
-        ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+        # selectors (epoll), not select.select: select fails on descriptors above 1024, which a
+        # long-running app holding many files and sockets reaches
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._proc.stdout, selectors.EVENT_READ)
+            ready = sel.select(timeout)
         if not ready:
             return None
         data = _recv(self._proc.stdout)

@@ -139,6 +139,10 @@ class PolicyStore(Protocol):
         """Raw counts of documents, chunks and records, invisible leftovers included."""
         ...
 
+    def close(self) -> None:
+        """Release files and connections; the store is not used after this."""
+        ...
+
 
 class RecordSource(Protocol):
     """What the commitments tracker and the subsidy finder read: the extracted records."""

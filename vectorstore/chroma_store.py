@@ -327,7 +327,11 @@ class ChromaStore:
     def _reload(self) -> None:
         assert self._reopen is not None
         with _WRITES_LOCK, _chroma_errors("re-opening the store", self.where):
-            self.client = self._reopen()
+            old, self.client = self.client, self._reopen()
+            close = getattr(old, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
             for attr, name in (
                 ("_chunks", self._chunks_name), ("_docs", self._docs_name),
                 ("_records", self._records_name),
@@ -513,6 +517,14 @@ class ChromaStore:
                     collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
             removed += len(ids)
         return removed
+
+    def close(self) -> None:
+        """Release the client's files and connections (an embedded store holds about 15 file
+        descriptors until closed; a process that opens many stores runs out otherwise)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
 
     def reset(self) -> None:
         """Drop every collection of this store (``ingest --rebuild``); re-open to use it again."""

@@ -242,6 +242,9 @@ class MemoryClient:
     def heartbeat(self) -> int:
         return 1
 
+    def close(self) -> None:
+        """Nothing to release (the data stays for the process, like a server's)."""
+
     def get_collection(self, name: str, embedding_function: object = None) -> MemoryCollection:
         try:
             return self._collections[name]

@@ -17,9 +17,24 @@ from ingest.models import Record
 from tests.contract.conftest import STORE_KINDS, StoreSettingsFactory
 from tests.fakes import HashEmbeddings, make_chunks, make_meta
 from vectorstore.base import PolicyStore, commit_document, doc_key_of
-from vectorstore.chroma_store import open_store
+from vectorstore.chroma_store import open_store as _open_store
 
 pytestmark = pytest.mark.parametrize("kind", STORE_KINDS)
+_OPENED: list[PolicyStore] = []
+
+
+def open_store(*args, **kwargs) -> PolicyStore:
+    store = _open_store(*args, **kwargs)
+    _OPENED.append(store)
+    return store
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    """Each embedded store holds ~15 file descriptors until closed."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
 
 A = ["阳江市2015年专利申请量1724件。", "高新技术企业达到56家。", "科技型中小企业备案120家。"]
 B = ["中山市新增省级工程中心12家。", "研发投入占比2.5%。"]

@@ -128,10 +128,13 @@ class StoreMachine(RuleBasedStateMachine):
         self._open()
 
     def _open(self) -> None:
+        if getattr(self, "store", None) is not None:
+            self.store.close()
         self.store = open_store(self.settings, self.emb, create=True)
         self.lexical = LexicalIndex(self.store)
 
     def teardown(self) -> None:
+        self.store.close()
         memory_chroma.forget(str(self.settings.home))
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -70,7 +70,9 @@ _names = itertools.count()
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("where_chroma")
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    yield client
+    client.close()
 
 
 def _selected(client: Any, metas: list[dict[str, Any]], where: dict[str, Any] | None) -> set[str]:
