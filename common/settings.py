@@ -114,6 +114,11 @@ class IngestSettings(BaseModel):
     pdf_tables: bool = Field(
         True, description="Find tables in PDFs (pdfplumber) and write each row with its headers."
     )
+    lock_timeout_s: float = Field(
+        600.0, ge=0,
+        description="How long an ingest waits for another one writing the same store (the local "
+        "store directory, or the Chroma server shared by several machines) before it gives up.",
+    )
     write_batch: int = Field(
         128,
         ge=1,

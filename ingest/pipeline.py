@@ -425,7 +425,7 @@ def ingest_paths(
     *,
     prune: bool = False,
     progress: ProgressFn | None = None,
-    lock_timeout: float = 600.0,
+    lock_timeout: float | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` (files or folders) into ``store``; see the module docstring.
 
@@ -437,11 +437,11 @@ def ingest_paths(
     timings = {"prepare": 0.0, "embed": 0.0, "write": 0.0, "records": 0.0}
     notify = progress or (lambda _p: None)
 
-    def waiting() -> None:
-        notify(IngestProgress("waiting", 0, 0, 0, 0, message="another ingest into this store "
-                              "is running; waiting for it to finish"))
+    def waiting(message: str = "another ingest into this store is running; waiting for it to finish") -> None:
+        notify(IngestProgress("waiting", 0, 0, 0, 0, message=message))
 
-    with ingest_lock(Path(settings.home).expanduser(), lock_timeout, waiting):
+    timeout = settings.ingest.lock_timeout_s if lock_timeout is None else lock_timeout
+    with ingest_lock(Path(settings.home).expanduser(), timeout, waiting), store.writer_lock(timeout, waiting):
         report.garbage_collected = store.collect_garbage()
         if prune:
             _prune(store, paths, report)

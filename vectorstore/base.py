@@ -8,7 +8,8 @@ become visible in one step, when its manifest entry is written (see chroma_store
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -141,6 +142,13 @@ class PolicyStore(Protocol):
 
     def close(self) -> None:
         """Release files and connections; the store is not used after this."""
+        ...
+
+    def writer_lock(
+        self, timeout_s: float, waiting: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]:
+        """Held while one ingest writes: other writers of the same store, on any machine,
+        wait up to ``timeout_s`` (told through ``waiting``) and are then refused."""
         ...
 
 

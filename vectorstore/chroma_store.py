@@ -20,6 +20,7 @@ wrote is invisible and removed by :meth:`ChromaStore.collect_garbage` at the nex
 from __future__ import annotations
 
 import contextlib
+import logging
 import hashlib
 import json
 import threading
@@ -34,8 +35,11 @@ from common.settings import Settings
 from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
 from vectorstore.base import StoredChunk, doc_key_of, text_hash
 from vectorstore.memory_chroma import memory_client
+from vectorstore.server_lock import ServerLock
 from vectorstore.embeddings import embedder_fingerprint
 from common.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 # The same question must get the same passages every time (eval reproducibility): one thread
@@ -113,8 +117,11 @@ class ChromaStore:
         embeddings: Any | None,
         create: bool,
         reopen: Callable[[], Any] | None = None,
+        server: bool = False,
     ) -> None:
         self.client = client
+        self.server = server  # a Chroma server other machines may write to as well
+        self._server_lock: ServerLock | None = None
         self._reopen = reopen  # embedded mode: a fresh client on the same directory
         self.prefix = prefix
         self.home = home  # local directory for derived data (lexical index cache)
@@ -212,8 +219,12 @@ class ChromaStore:
             return
         if all(current.get(k) == v for k, v in _HNSW_SEARCH.items()):
             return
-        with _chroma_errors("setting the search parameters", self.where):
+        try:
             collection.modify(configuration={"hnsw": dict(_HNSW_SEARCH)})
+        except Exception as exc:
+            # Best effort: a Chroma server busy with another machine's ingest answers "database
+            # is locked"; searching works with the old parameters, and the next open sets them.
+            log.warning("store %s: could not set the search parameters (%s); will retry next time", self.where, exc)
 
     def _check_embedder(self, stored: dict[str, Any], create: bool) -> None:
         emb = self._embeddings
@@ -470,6 +481,8 @@ class ChromaStore:
         self._delete_versions(meta.doc_id, keep=doc_key_of(meta))
         self._trim_version(doc_key_of(meta), chunk_count, len(records))
         self._note_own_write()
+        if self._server_lock is not None:
+            self._server_lock.renew()
 
     def _trim_version(self, key: str, chunk_count: int, record_count: int) -> None:
         """Drop chunks/records beyond the committed counts of the same version.
@@ -517,6 +530,23 @@ class ChromaStore:
                     collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
             removed += len(ids)
         return removed
+
+    @contextlib.contextmanager
+    def writer_lock(self, timeout_s: float, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+        """On a Chroma server, a lock held in the server (vectorstore/server_lock.py), so two
+        machines' ingests never interleave their commits; embedded and memory stores are
+        guarded by the store directory's file lock alone (one machine)."""
+        if not self.server:
+            yield
+            return
+        lock = ServerLock(self.client, self.prefix, self.where, owner=str(self.home))
+        lock.acquire(timeout_s, waiting)
+        self._server_lock = lock
+        try:
+            yield
+        finally:
+            self._server_lock = None
+            lock.release()
 
     def close(self) -> None:
         """Release the client's files and connections (an embedded store holds about 15 file
@@ -795,4 +825,5 @@ def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> C
         embeddings=embeddings,
         create=create,
         reopen=(lambda: _fresh_persistent_client(where)) if embedded else None,
+        server=bool(settings.store.chroma_url) and settings.store.backend == "chroma",
     )

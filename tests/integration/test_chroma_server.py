@@ -6,6 +6,7 @@ and a dense search; opening it with another embedder is refused, as in embedded 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,49 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
         open_store(settings, HashEmbeddings(), create=True)
     assert "cannot reach the Chroma server" in err.value.message
     assert "chroma run" in err.value.hint
+
+
+def test_two_ingest_processes_on_one_server_never_interleave(chroma_server, tmp_path, corpus_dir, cli_env, policyqa_bin):
+    """Two machines (two local store directories) ingest into one Chroma server: the second
+    waits for the lock held in the server, or, with a short timeout, is refused naming the
+    first; at the end the server holds both folders' documents, consistent."""
+    import subprocess
+    import threading
+
+    from vectorstore.chroma_store import open_store
+
+    env = cli_env(POLICYQA_STORE__CHROMA_URL=chroma_server, POLICYQA_EMBEDDING__BACKEND="hash")
+    a_dir, b_dir = tmp_path / "machine_a", tmp_path / "machine_b"
+    first = subprocess.Popen([policyqa_bin, "ingest", str(corpus_dir / "extra"), "--store", str(a_dir), "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    committed = threading.Event()
+    err_lines: list[str] = []
+
+    def read_stderr() -> None:
+        assert first.stderr is not None
+        for line in first.stderr:
+            err_lines.append(line)
+            if "committed" in line:
+                committed.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    assert committed.wait(120), "".join(err_lines)[-2000:]
+    # A writes: B with a short timeout is refused, with a message naming A
+    refused = subprocess.run([policyqa_bin, "ingest", str(corpus_dir / "reports"), "--store", str(b_dir)],
+                             capture_output=True, text=True, env={**env, "POLICYQA_INGEST__LOCK_TIMEOUT_S": "0.5"},
+                             timeout=120)
+    if first.poll() is None:  # (A may have finished meanwhile on a fast machine)
+        assert refused.returncode == 2, refused.stderr
+        assert "another ingest is writing to the Chroma server" in refused.stderr and str(a_dir) in refused.stderr
+    # B with the default timeout waits for A, then writes
+    waited = subprocess.run([policyqa_bin, "ingest", str(corpus_dir / "reports"), "--store", str(b_dir), "--json"],
+                            capture_output=True, text=True, env=env, timeout=600)
+    assert first.wait(600) == 0, "".join(err_lines)[-2000:]
+    reader.join(10)
+    assert waited.returncode == 0, waited.stderr[-2000:]
+    assert json.loads(waited.stdout)["counts"]["added"] == 5
+    store = open_store(Settings(home=tmp_path / "check", store=StoreSettings(chroma_url=chroma_server)), None, create=False)
+    assert len(store.list_documents()) == 17 and store.verify() == []
+    assert store.stats()["chunks"] == sum(d["chunk_count"] for d in store.list_documents())
+    store.close()
