@@ -4,7 +4,8 @@ JSON and HTML reports. The naive baseline's index is written under that store's
 ``baselines/`` folder (beside, not inside, its Chroma data), so the store itself is unchanged.
 
 It checks the shape of the reports, that each reported rank is where the retriever really puts
-the evidence, and that a run is reproducible; it does not assert quality targets (those are measured and reported, see the README).
+the evidence, and that a run is reproducible; it does not assert quality targets (those are
+measured and reported, see the README).
 """
 
 from __future__ import annotations
