@@ -106,10 +106,16 @@ class PolicyStore(Protocol):
 
     # --- chunks -------------------------------------------------------------------------
     def dense_search(
-        self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self,
+        query_embedding: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        *,
+        generation: str | None = None,
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest committed chunks with cosine similarity (higher is closer); ``where`` is a
-        Chroma where-clause over chunk metadata."""
+        Chroma where-clause over chunk metadata. ``generation``: the one the caller has just
+        read, so the committed set it stands for need not be read again."""
         ...
 
     def get_chunks(self, ids: Sequence[str]) -> list[StoredChunk]:

@@ -122,6 +122,7 @@ class ChromaStore:
         self.client = client
         self.server = server  # a Chroma server other machines may write to as well
         self._server_lock: ServerLock | None = None
+        self._last_manifest: tuple[str, list[tuple[str, dict[str, Any]]]] | None = None
         self._reopen = reopen  # embedded mode: a fresh client on the same directory
         self.prefix = prefix
         self.home = home  # local directory for derived data (lexical index cache)
@@ -309,7 +310,11 @@ class ChromaStore:
 
     def generation(self) -> str:
         """A hash of the committed (doc_id, doc_key) set; "empty" when there is none."""
-        return _generation_of(self._manifest())
+        manifest = self._manifest()
+        gen = _generation_of(manifest)
+        # kept for the search that follows within the same question (one manifest read less)
+        self._last_manifest = (gen, manifest)
+        return gen
 
     # --- other processes writing the same embedded store --------------------------------
     def _note_own_write(self) -> None:
@@ -577,10 +582,19 @@ class ChromaStore:
         return {"$and": [where, visible]} if where else visible
 
     def dense_search(
-        self, query_embedding: Sequence[float], k: int, where: dict[str, Any] | None = None
+        self,
+        query_embedding: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        *,
+        generation: str | None = None,
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest committed chunks with cosine similarity (higher is closer)."""
-        manifest = self._manifest()
+        last = self._last_manifest
+        if generation is not None and last is not None and last[0] == generation:
+            manifest = last[1]  # the committed set the caller's question was analysed against
+        else:
+            manifest = self._manifest()
         keys = sorted(m["doc_key"] for _, m in manifest if m.get("doc_key"))
         if not keys or k <= 0:
             return []

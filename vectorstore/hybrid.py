@@ -342,12 +342,15 @@ class HybridSearcher:
             return []
         n = max(int(s.candidates), k)
 
-        lex_hits = self.lexical.search(lexical_query or query, n, allowed) if s.lexical_weight > 0 else []
+        lex_hits = (
+            self.lexical.search(lexical_query or query, n, allowed, generation=catalog.generation)
+            if s.lexical_weight > 0 else []
+        )
         lexical = {i: float(v) for i, v in lex_hits if i in catalog.texts}
         dense: dict[str, float] = {}
         if s.lexical_weight < 1:
             vec = self.embeddings.embed_query(query)
-            for chunk, sim in self.store.dense_search(vec, n, where=filters.where()):
+            for chunk, sim in self.store.dense_search(vec, n, where=filters.where(), generation=catalog.generation):
                 dense[chunk.id] = float(sim)
                 if chunk.id not in catalog.texts:  # committed after the catalog was read
                     catalog.texts[chunk.id] = chunk.text

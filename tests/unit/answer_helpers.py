@@ -104,7 +104,7 @@ class MemoryStore:
             docs.setdefault(c.metadata["doc_id"], dict(c.metadata))
         return list(docs.values())
 
-    def dense_search(self, vec, k, where=None):
+    def dense_search(self, vec, k, where=None, *, generation=None):
         self.wheres.append(where)
         allowed = [c for c in self.chunks if where is None or SearchFilters(**_filters_of(where)).matches(c.metadata)]
         sims = [(c, sum(a * b for a, b in zip(vec, self.vectors[c.id]))) for c in allowed]
@@ -133,7 +133,7 @@ class SubstringLexical:
         self.store = store
         self.calls: list[tuple[str, int, set[str] | None]] = []
 
-    def search(self, query: str, k: int, allowed_ids: set[str] | None):
+    def search(self, query: str, k: int, allowed_ids: set[str] | None = None, *, generation: str | None = None):
         self.calls.append((query, k, allowed_ids))
         q = bigrams(query)
         out = []
