@@ -20,6 +20,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server started by a test; kill it when it does not stop within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @contextmanager
 def running_chroma(workdir: Path) -> Iterator[str]:
     """Start ``chroma run`` with its data under ``workdir``; yields its URL, stops it after."""
@@ -45,9 +54,5 @@ def running_chroma(workdir: Path) -> Iterator[str]:
             pytest.fail("chroma run did not start listening within 60 s")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()

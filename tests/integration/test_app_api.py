@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.chroma_server import stop
 from tests.integration.app_harness import ROOT, app_settings, close_shared, free_port, session_temp, shared_app, start_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -274,8 +275,4 @@ def test_policyqa_serve_starts_the_same_app(reports_store, cli_env, policyqa_bin
         page = httpx.get(url, timeout=10).text
         assert "PolicyQA" in page
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
