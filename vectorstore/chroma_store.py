@@ -20,9 +20,9 @@ wrote is invisible and removed by :meth:`ChromaStore.collect_garbage` at the nex
 from __future__ import annotations
 
 import contextlib
-import logging
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from common.errors import EmbedderMismatchError, EmptyStoreError, StoreError
+from common.errors import ConfigError, EmbedderMismatchError, EmptyStoreError, StoreError
 from common.settings import Settings
 from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
 from vectorstore.base import StoredChunk, doc_key_of, text_hash
+from vectorstore.embeddings import embedder_fingerprint
 from vectorstore.memory_chroma import memory_client
 from vectorstore.server_lock import ServerLock
-from vectorstore.embeddings import embedder_fingerprint
-from common.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +86,21 @@ def _year_fields(years: Sequence[int]) -> dict[str, Any]:
     if not ys:
         return {"years": None, "year_min": None, "year_max": None}
     return {"years": ys, "year_min": ys[0], "year_max": ys[-1]}
+
+
+def _delete_ids(collection: Any, ids: Sequence[str]) -> None:
+    """Delete rows by id, a write batch at a time."""
+    for lo in range(0, len(ids), _WRITE_BATCH):
+        collection.delete(ids=list(ids[lo : lo + _WRITE_BATCH]))
+
+
+def _close_client(client: Any) -> None:
+    """Release a client's resources; a client without ``close`` (the memory one has it, older
+    Chroma clients do not) or one failing to close is left to the garbage collector."""
+    close = getattr(client, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
 
 
 @contextlib.contextmanager
@@ -344,10 +358,7 @@ class ChromaStore:
         assert self._reopen is not None
         with _WRITES_LOCK, _chroma_errors("re-opening the store", self.where):
             old, self.client = self.client, self._reopen()
-            close = getattr(old, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    close()
+            _close_client(old)
             for attr, name in (
                 ("_chunks", self._chunks_name), ("_docs", self._docs_name),
                 ("_records", self._records_name),
@@ -531,8 +542,7 @@ class ChromaStore:
                 else:
                     got = collection.get(include=[])
                 ids = got["ids"]
-                for lo in range(0, len(ids), _WRITE_BATCH):
-                    collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
+                _delete_ids(collection, ids)
             removed += len(ids)
         return removed
 
@@ -556,10 +566,7 @@ class ChromaStore:
     def close(self) -> None:
         """Release the client's files and connections (an embedded store holds about 15 file
         descriptors until closed; a process that opens many stores runs out otherwise)."""
-        close = getattr(self.client, "close", None)
-        if close is not None:
-            with contextlib.suppress(Exception):
-                close()
+        _close_client(self.client)
 
     def reset(self) -> None:
         """Drop every collection of this store (``ingest --rebuild``); re-open to use it again."""
@@ -571,9 +578,7 @@ class ChromaStore:
                 # Chroma 1.5 keeps a dropped collection's list-valued metadata (years) and
                 # lends it to the rows of the next collection made (tests/contract shows it):
                 # delete the rows first, which removes it.
-                ids = collection.get(include=[])["ids"]
-                for lo in range(0, len(ids), _WRITE_BATCH):
-                    collection.delete(ids=ids[lo : lo + _WRITE_BATCH])
+                _delete_ids(collection, collection.get(include=[])["ids"])
                 self.client.delete_collection(name)
 
     # --- reading chunks -------------------------------------------------------------------

@@ -59,11 +59,16 @@ def _same_type(a: Any, b: Any) -> bool:
     return True
 
 
+def _holds(value: Any, present: bool, operand: Any) -> bool:
+    """Is ``operand`` an element of the array field ``value``?"""
+    return present and isinstance(value, list) and any(_same_type(v, operand) and v == operand for v in value)
+
+
 def _field_matches(value: Any, present: bool, op: str, operand: Any) -> bool:
-    if op == "$contains":  # an array field holding operand
-        return present and isinstance(value, list) and any(_same_type(v, operand) and v == operand for v in value)
+    if op == "$contains":
+        return _holds(value, present, operand)
     if op == "$not_contains":
-        return not (present and isinstance(value, list) and any(_same_type(v, operand) and v == operand for v in value))
+        return not _holds(value, present, operand)
     if isinstance(value, list):
         # scalar operators on an array field look at its elements (Chroma 1.x)
         if op in ("$ne", "$nin"):

@@ -15,6 +15,7 @@ from typing import TextIO
 from assistant.citing import document_name, meta_text, title_stated
 from assistant.commands import add_store_option
 from assistant.models import Answer
+from assistant.request import MAX_K
 from assistant.services import Services
 from common.errors import QuestionError
 
@@ -37,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, services: Services, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise QuestionError(f"bad --k {args.k}", "use a number of passages from 1 to 50")
+    if args.k is not None and not 1 <= args.k <= MAX_K:  # checked before the model loads
+        raise QuestionError(f"bad --k {args.k}", f"use a number of passages from 1 to {MAX_K}")
     qa = services.qa
     kwargs = {"region": args.region, "year": args.year, "doc": args.doc, "k": args.k}
     if args.json:

@@ -19,6 +19,7 @@ from assistant.eval.factory import build_answerers
 from assistant.eval.questions import load_questions, merge_question_sets
 from assistant.eval.report import report_format, write_json, write_report
 from assistant.eval.runner import run_eval
+from assistant.request import MAX_K
 from assistant.services import Services
 from common.errors import ConfigError
 
@@ -67,8 +68,8 @@ def handle(args: argparse.Namespace, services: Services) -> int:
             "no question set given",
             "run `policyqa eval QUESTIONS.jsonl` (or `policyqa eval --diff OLD.json NEW.json`)",
         )
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise ConfigError(f"--k {args.k} is out of range", "use a value from 1 to 50 (default 5)")
+    if args.k is not None and not 1 <= args.k <= MAX_K:
+        raise ConfigError(f"--k {args.k} is out of range", f"use a value from 1 to {MAX_K} (default 5)")
 
     # Fail on a typo before loading anything heavy or running for minutes.
     names = parse_baselines(args.compare)
