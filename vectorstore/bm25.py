@@ -73,16 +73,31 @@ class SegmentedBM25:
         # np.mean of the integer lengths, as bm25s computes it (a float64 scalar)
         self.avglen = np.float64(total) / np.float64(self.n) if self.n else np.float64(1.0)
 
+        # term -> (global chunk positions, tf, chunk lengths), merged over the segments on a
+        # term's first use: a query then costs one vector operation per token instead of one
+        # per (token, segment) pair, which at thousands of documents was most of a question's
+        # time. A new index (after any change) starts with an empty cache.
+        self._merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = {}
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        if term not in self._merged:
+            parts = [(s.postings[term], off, s) for s, off in zip(self.segments, self.offsets) if term in s.postings]
+            self._merged[term] = (
+                np.concatenate([pos + off for (pos, _), off, _ in parts]),
+                np.concatenate([tf for (_, tf), _, _ in parts]),
+                np.concatenate([seg.lengths[pos] for (pos, _), _, seg in parts]),
+            ) if parts else None
+        return self._merged[term]
+
     def get_scores(self, tokens: Sequence[str]) -> np.ndarray:
         scores = np.zeros(self.n, dtype=np.float32)
         for term in tokens:  # repeats count again, as in bm25s
-            parts = [(s.postings[term], off, s) for s, off in zip(self.segments, self.offsets) if term in s.postings]
-            if not parts:
+            merged = self._postings(term)
+            if merged is None:
                 continue
-            df = sum(len(p[0]) for p, _, _ in parts)
-            idf = np.float32(math.log(1 + (self.n - df + 0.5) / (df + 0.5)))
-            for (pos, tf), off, seg in parts:
-                norm = K1 * ((1 - B) + B * seg.lengths[pos] / self.avglen)  # float64
-                contrib = (idf * (tf / (norm + tf))).astype(np.float32)
-                np.add.at(scores, pos + off, contrib)
+            where, tf, lengths = merged
+            idf = np.float32(math.log(1 + (self.n - len(where) + 0.5) / (len(where) + 0.5)))
+            norm = K1 * ((1 - B) + B * lengths / self.avglen)  # float64
+            # positions are distinct within a term, so a plain indexed add is exact
+            scores[where] += (idf * (tf / (norm + tf))).astype(np.float32)
         return scores

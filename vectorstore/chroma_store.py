@@ -605,13 +605,16 @@ class ChromaStore:
             return []
         self._follow_other_writers(_generation_of(manifest))
         vector = [float(x) for x in query_embedding]
-        try:
-            got = self._query(vector, k, self._visible(where, keys))
-        except StoreError as exc:
-            if self._reopen is None or "Error finding id" not in str(exc):
-                raise
-            self._reload()  # another process wrote since our last look: once more, fresh
-            got = self._query(vector, k, self._visible(where, keys))
+        # Most of the time every row belongs to a committed document (staged and stale rows
+        # live only while an ingest runs or until a crashed one is cleaned up), and Chroma's
+        # doc_key $in [every committed version] filter costs more than the search itself (about
+        # 50 of 60 ms at 10x the sample corpus). So search without it first; if any of the
+        # nearest rows is not committed, search again with it. Either way the result is the
+        # nearest committed rows.
+        visible = set(keys)
+        got = self._query_fresh(vector, k, where)
+        if not all(m.get("doc_key") in visible for m in got["metadatas"][0]):
+            got = self._query_fresh(vector, k, self._visible(where, keys))
         out = []
         for cid, text, meta, dist in zip(
             got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
@@ -620,7 +623,16 @@ class ChromaStore:
             out.append((StoredChunk(cid, text, dict(meta)), 1.0 - float(dist)))
         return out
 
-    def _query(self, vector: list[float], k: int, where: dict[str, Any]) -> Any:
+    def _query_fresh(self, vector: list[float], k: int, where: dict[str, Any] | None) -> Any:
+        try:
+            return self._query(vector, k, where)
+        except StoreError as exc:
+            if self._reopen is None or "Error finding id" not in str(exc):
+                raise
+            self._reload()  # another process wrote since our last look: once more, fresh
+            return self._query(vector, k, where)
+
+    def _query(self, vector: list[float], k: int, where: dict[str, Any] | None) -> Any:
         with _chroma_errors("searching", self.where):
             return self._chunks.query(
                 query_embeddings=[vector],

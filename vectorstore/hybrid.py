@@ -256,6 +256,7 @@ class ChunkCatalog:
                 self.texts[c.id] = c.text
                 self.meta[c.id] = dict(c.metadata)
         self._df: dict[str, int] = {}
+        self._unstated: list[tuple[str, str]] | None = None  # (doc_id, text), on first use
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -267,8 +268,12 @@ class ChunkCatalog:
     def named_where_region_unstated(self, term: str) -> set[str]:
         """The documents that do not state their region and whose text contains ``term`` (by
         doc_id). Such a document, read as about one place, may be about another it names."""
-        return {str(m.get("doc_id")) for i, m in self.meta.items()
-                if m.get("region_status", "stated") != "stated" and term in self.texts[i]}
+        with self._lock:
+            if self._unstated is None:
+                self._unstated = [(str(m.get("doc_id")), self.texts[i]) for i, m in self.meta.items()
+                                  if m.get("region_status", "stated") != "stated"]
+            unstated = self._unstated
+        return {doc_id for doc_id, text in unstated if term in text}
 
     def doc_freq(self, term: str) -> int:
         """Chunks whose text contains ``term`` (substring; cached)."""

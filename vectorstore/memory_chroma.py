@@ -18,11 +18,14 @@ command run in-process after an ``ingest`` in the same process sees what was ing
 from __future__ import annotations
 
 import copy
-import math
+import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
+
+import numpy as np
 
 Metadata = dict[str, Any]
 Where = Mapping[str, Any]
@@ -59,6 +62,11 @@ def _same_type(a: Any, b: Any) -> bool:
     return True
 
 
+def _kind(v: Any) -> str:
+    """The class of values Chroma compares ``v`` with (see ``_same_type``)."""
+    return "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "num"
+
+
 def _holds(value: Any, present: bool, operand: Any) -> bool:
     """Is ``operand`` an element of the array field ``value``?"""
     return present and isinstance(value, list) and any(_same_type(v, operand) and v == operand for v in value)
@@ -78,10 +86,10 @@ def _field_matches(value: Any, present: bool, op: str, operand: Any) -> bool:
         return present and _same_type(value, operand) and value == operand
     if op == "$ne":
         return not (present and _same_type(value, operand) and value == operand)
-    if op == "$in":
-        return present and any(_same_type(value, o) and value == o for o in operand)
-    if op == "$nin":
-        return not (present and any(_same_type(value, o) and value == o for o in operand))
+    if op in ("$in", "$nin"):
+        # (kind, value) pairs: 1 == 1.0 as in Chroma, but 1 != True and "1" != 1
+        found = present and (_kind(value), value) in {(_kind(o), o) for o in operand}
+        return found if op == "$in" else not found
     if op in _COMPARISONS:
         if not present or isinstance(value, (str, bool)) or isinstance(operand, (str, bool)):
             return False
@@ -116,11 +124,15 @@ def matches(where: Where | None, meta: Mapping[str, Any]) -> bool:
     return _field_matches(value, present, "$eq", cond)
 
 
-def _cosine_distance(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a)) or 1.0
-    nb = math.sqrt(sum(y * y for y in b)) or 1.0
-    return 1.0 - dot / (na * nb)
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+# Selections kept per collection: a question's where clause is usually the one the last
+# question used (same generation, same filters), and evaluating it row by row in Python over
+# thousands of rows would be most of a fast test's time.
+_SELECTIONS_KEPT = 32
 
 
 class MemoryCollection:
@@ -133,6 +145,9 @@ class MemoryCollection:
         self._rows: dict[str, tuple[str | None, Metadata, list[float]]] = {}
         self._dim: int | None = None
         self._lock = threading.RLock()
+        self._version = 0  # bumped by every write; keys the caches below
+        self._selections: OrderedDict[tuple[int, str], list[str]] = OrderedDict()
+        self._matrix: tuple[int, dict[str, int], np.ndarray] | None = None
 
     # --- writing ----------------------------------------------------------------------------
     def upsert(
@@ -170,11 +185,13 @@ class MemoryCollection:
                 if doc is None and old is not None:
                     doc = old[0]
                 self._rows[cid] = (doc, meta, vec)
+            self._version += 1
 
     def delete(self, ids: Sequence[str] | None = None, where: Where | None = None) -> None:
         with self._lock:
             for cid in self._select(ids, where):
                 del self._rows[cid]
+            self._version += 1
 
     def modify(self, metadata: Metadata | None = None, configuration: Metadata | None = None) -> None:
         with self._lock:
@@ -190,9 +207,23 @@ class MemoryCollection:
     def _select(self, ids: Sequence[str] | None, where: Where | None) -> list[str]:
         if ids is not None:
             wanted = [i for i in dict.fromkeys(ids) if i in self._rows]
-        else:
-            wanted = list(self._rows)
-        return [i for i in wanted if matches(where, self._rows[i][1])]
+            return [i for i in wanted if matches(where, self._rows[i][1])]
+        key = (self._version, json.dumps(where, sort_keys=True, ensure_ascii=False))
+        if key not in self._selections:
+            self._selections[key] = [i for i, row in self._rows.items() if matches(where, row[1])]
+            while len(self._selections) > _SELECTIONS_KEPT:
+                self._selections.popitem(last=False)
+        self._selections.move_to_end(key)
+        return list(self._selections[key])  # a copy: callers get to keep (and change) theirs
+
+    def _unit_vectors(self) -> tuple[dict[str, int], np.ndarray]:
+        """Every row's vector, scaled to length 1, and each id's row in that matrix."""
+        if self._matrix is None or self._matrix[0] != self._version:
+            index = {cid: n for n, cid in enumerate(self._rows)}
+            dim = self._dim or 0
+            vectors = np.array([row[2] for row in self._rows.values()], dtype=np.float64).reshape(-1, dim)
+            self._matrix = (self._version, index, _unit(vectors))
+        return self._matrix[1], self._matrix[2]
 
     def get(
         self,
@@ -220,20 +251,21 @@ class MemoryCollection:
         """Exact cosine nearest neighbours (the store's collections use the cosine space)."""
         out: dict[str, list[list[Any]]] = {"ids": [], "documents": [], "metadatas": [], "distances": []}
         with self._lock:
-            candidates = [(i, self._rows[i]) for i in self._select(None, where)]
+            chosen = self._select(None, where)
+            index, unit = self._unit_vectors()
+            rows = unit[[index[cid] for cid in chosen]] if chosen else np.zeros((0, self._dim or 0))
             for vector in query_embeddings:
                 if self._dim is not None and len(vector) != self._dim:
                     raise ValueError(
                         f"Collection expecting embedding with dimension of {self._dim}, got {len(vector)}"
                     )
-                scored = sorted(
-                    ((_cosine_distance(vector, row[2]), cid, row) for cid, row in candidates),
-                    key=lambda t: (t[0], t[1]),
-                )[: max(n_results, 0)]
-                out["ids"].append([cid for _, cid, _ in scored])
-                out["documents"].append([row[0] for _, _, row in scored])
-                out["metadatas"].append([dict(row[1]) for _, _, row in scored])
-                out["distances"].append([d for d, _, _ in scored])
+                distances = 1.0 - rows @ _unit(np.asarray(vector, dtype=np.float64))
+                # nearest first; equal distances in id order, so results never depend on timing
+                order = sorted(range(len(chosen)), key=lambda n: (distances[n], chosen[n]))[: max(n_results, 0)]
+                out["ids"].append([chosen[n] for n in order])
+                out["documents"].append([self._rows[chosen[n]][0] for n in order])
+                out["metadatas"].append([dict(self._rows[chosen[n]][1]) for n in order])
+                out["distances"].append([float(distances[n]) for n in order])
         return cast(dict[str, Any], {k: v for k, v in out.items() if k == "ids" or k in include})
 
 
