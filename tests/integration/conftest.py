@@ -7,10 +7,15 @@
 - ``minilm_path``: the packaged all-MiniLM-L6-v2 (sentence-transformers format, offline).
 - ``policyqa_cli``: runs ``policyqa`` as a real subprocess with a clean ``POLICYQA_*`` env;
   ``cli_env(**extra)`` builds such an environment, ``policyqa_bin`` is the script's path.
+- ``policyqa_main``: runs the same command in this process (``assistant.cli.main``), with
+  ``POLICYQA_*`` settings given as ``env``: no process start, and a model loaded once stays
+  loaded. The same result type as ``policyqa_cli``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -98,6 +103,29 @@ def cli_env() -> Callable[..., dict[str, str]]:
 def policyqa_bin() -> str:
     """Path of the installed ``policyqa`` console script (next to this Python)."""
     return POLICYQA
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess:
+    """``policyqa ARGS`` through ``assistant.cli.main`` in this process, its output captured."""
+    from assistant.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["policyqa", *args], code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def policyqa_main(monkeypatch: pytest.MonkeyPatch) -> Callable[..., subprocess.CompletedProcess]:
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        with monkeypatch.context() as m:
+            for key, value in (env or {}).items():
+                if not key.startswith("POLICYQA_"):
+                    raise ValueError(f"policyqa_main takes POLICYQA_* settings only, not {key}")
+                m.setenv(key, value)
+            return run_main(*args)
+
+    return run
 
 
 @pytest.fixture

@@ -140,19 +140,19 @@ def test_ask_json_contract(reports_store, policyqa_cli) -> None:
         assert {"source", "section", "text", "score"} <= set(p)
 
 
-def test_ask_human_output_and_options(reports_store, policyqa_cli) -> None:
-    r = policyqa_cli("ask", "专利申请量", "--region", "阳江", "--year", "2016", "--k", "3",
+def test_ask_human_output_and_options(reports_store, policyqa_main) -> None:
+    r = policyqa_main("ask", "专利申请量", "--region", "阳江", "--year", "2016", "--k", "3",
                      "--store", str(reports_store.path))  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "出处" in r.stdout and SOURCES["yj16"] in r.stdout and "2016-04-25" in r.stdout
-    r = policyqa_cli("ask", "深圳市有哪些补贴？", "--store", str(reports_store.path))
+    r = policyqa_main("ask", "深圳市有哪些补贴？", "--store", str(reports_store.path))
     assert r.returncode == 0 and "未在已收录的文件中找到" in r.stdout
 
 
-def test_ask_errors(reports_store, policyqa_cli, tmp_path: Path) -> None:
-    r = policyqa_cli("ask", "  ", "--store", str(reports_store.path))
+def test_ask_errors(reports_store, policyqa_main, tmp_path: Path) -> None:
+    r = policyqa_main("ask", "  ", "--store", str(reports_store.path))
     assert r.returncode == 2 and "hint" in r.stderr
-    r = policyqa_cli("ask", "阳江专利", "--store", str(tmp_path / "never_ingested"))
+    r = policyqa_main("ask", "阳江专利", "--store", str(tmp_path / "never_ingested"))
     assert r.returncode == 2 and "policyqa ingest" in r.stderr
     assert "Traceback" not in r.stderr
 

@@ -1,7 +1,8 @@
-"""`policyqa eval` end to end, as a user runs it: a subprocess over a real store of the five
-sample reports (the shared ``reports_store`` fixture), the bundled e5 model, both baselines,
-JSON and HTML reports. The naive baseline's index is written under that store's
-``baselines/`` folder (beside, not inside, its Chroma data), so the store itself is unchanged.
+"""`policyqa eval` end to end, as a user runs it: a subprocess, then runs in this process, over
+a real store of the five sample reports (the shared ``reports_store`` fixture), the bundled e5
+model, both baselines, JSON and HTML reports. The naive baseline's index is written under that
+store's ``baselines/`` folder (beside, not inside, its Chroma data), so the store itself is
+unchanged.
 
 It checks the shape of the reports, that each reported rank is where the retriever really puts
 the evidence, and that a run is reproducible; it does not assert quality targets (those are
@@ -89,7 +90,7 @@ def _check_facts_against_the_question_set(results: list[dict], rows: list[dict])
         assert all(contains(res["answer"], f) for f in found), (res["id"], found)
 
 
-def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli, tmp_path):
+def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli, policyqa_main, tmp_path):
     store = reports_store.path
     questions, rows = _subset(tmp_path)
     assert len(rows) >= 100 and sum(not r["answerable"] for r in rows) >= 20
@@ -123,11 +124,12 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     html = out_html.read_text(encoding="utf-8")
     assert "<svg" in html and "naive" in html and "bm25" in html
 
+    # The runs below go through the same ``main`` in this process (no process start each).
     # A second run reuses the cached naive index: nothing is embedded again.
     small = tmp_path / "small.jsonl"
     small.write_text("\n".join(questions.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
     again_json = tmp_path / "again.json"
-    proc = policyqa_cli("eval", str(small), "--store", str(store), "--compare", "naive", "--json", str(again_json), "--no-progress")
+    proc = policyqa_main("eval", str(small), "--store", str(store), "--compare", "naive", "--json", str(again_json), "--no-progress")
     assert proc.returncode == 0, proc.stderr[-3000:]
     again = json.loads(again_json.read_text(encoding="utf-8"))
     assert again["baselines"]["naive"]["config"]["embedded_this_run"] == 0
@@ -137,7 +139,7 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     first = tmp_path / "first.jsonl"
     first.write_text("\n".join(questions.read_text(encoding="utf-8").splitlines()[:30]) + "\n", encoding="utf-8")
     plain_json = tmp_path / "plain.json"
-    proc = policyqa_cli("eval", str(first), "--store", str(store), "--json", str(plain_json), "--no-progress")
+    proc = policyqa_main("eval", str(first), "--store", str(store), "--json", str(plain_json), "--no-progress")
     assert proc.returncode == 0, proc.stderr[-3000:]
     plain = json.loads(plain_json.read_text(encoding="utf-8"))
     changed = [(a["id"], a["rank"], b["rank"]) for a, b in zip(data["questions"][:30], plain["questions"], strict=True)
@@ -145,5 +147,5 @@ def test_eval_cli_on_the_five_reports_with_baselines(reports_store, policyqa_cli
     assert changed == []
 
     # --diff between the two runs works on real reports.
-    proc = policyqa_cli("eval", "--diff", str(out_json), str(again_json))
+    proc = policyqa_main("eval", "--diff", str(out_json), str(again_json))
     assert proc.returncode == 0 and "metrics (old -> new)" in proc.stdout

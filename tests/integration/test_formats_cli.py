@@ -1,7 +1,8 @@
 """Issue 10 end to end: ``policyqa ingest`` on a folder of what governments publish (a scanned
 PDF, a mixed PDF, a PDF with a table, a DOCX with a merged-cell table, a .doc and an OFD file),
 then ``policyqa ask --json`` answering from the scanned page and from a table row, with the
-page cited. Real subprocesses, the bundled e5 model, real OCR."""
+page cited. Ingest and docs as real subprocesses, questions through the same `main` in this
+process; the bundled e5 model, real OCR."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from common.textnorm import contains
 from tests import format_files as ff
-from tests.integration.conftest import POLICYQA, ROOT, clean_env
+from tests.integration.conftest import POLICYQA, ROOT, clean_env, run_main
 
 pytestmark = [
     pytest.mark.slow,
@@ -67,7 +68,7 @@ def store(folder, tmp_path_factory) -> Path:
 
 
 def ask(store: Path, question: str) -> dict:
-    out = cli("ask", "--store", str(store), "--json", question)
+    out = run_main("ask", "--store", str(store), "--json", question)  # in this process: no start-up
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
 
@@ -107,7 +108,7 @@ def test_formats_without_pages_cite_none(store):
 
 
 def test_commitments_from_a_scanned_page_carry_the_page(store):
-    out = cli("commitments", "--store", str(store), "--json")
+    out = run_main("commitments", "--store", str(store), "--json")
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [r for t in json.loads(out.stdout)["tracks"] for r in t["items"]]
     scanned = [r for r in rows if r["source"] == "总结扫描件.pdf"]

