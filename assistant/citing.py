@@ -9,39 +9,54 @@ date or year a rule worked out from the text (``provenance == "inferred"``) is s
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 INFERRED_MARK = "据正文推断："
 
-# Everything here takes any object with the attributes (or a dict with the keys) title, source,
-# issuer, region, date, years / year and provenance: a Passage, a MeasureMatch, a commitment
-# row, a document of the store's manifest.
+
+class Described(Protocol):
+    """A cited thing: a Passage, a MeasureMatch, a commitment row. Read here are title, source,
+    provenance and, where it has them, issuer, region, date, years / year."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def provenance(self) -> dict[str, str]: ...
 
 
-def _get(obj: Any, key: str) -> Any:
+# ... or a document of the store's manifest, which comes as a dict with those keys
+Cited = Described | Mapping[str, Any]
+
+
+def _get(obj: Cited, key: str) -> Any:
     """An attribute, or a key of a dict (documents come as dicts from the store's manifest)."""
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return obj.get(key)
     return getattr(obj, key, None)
 
 
-def _status(obj: Any, key: str) -> str:
+def _status(obj: Cited, key: str) -> str:
     prov = _get(obj, "provenance") or {}
     return str(prov.get(key, "stated"))
 
 
-def title_stated(obj: Any) -> bool:
+def title_stated(obj: Cited) -> bool:
     return _status(obj, "title") == "stated" and bool(_get(obj, "title"))
 
 
-def document_name(obj: Any) -> str:
+def document_name(obj: Cited) -> str:
     """《the document's own title》, or 文件 <file name> when it states none."""
     if title_stated(obj):
         return f"《{_get(obj, 'title')}》"
     return f"文件 {_get(obj, 'source') or _get(obj, 'title') or ''}"
 
 
-def meta_parts(obj: Any, *, concise: bool = False) -> tuple[list[str], list[str]]:
+def meta_parts(obj: Cited, *, concise: bool = False) -> tuple[list[str], list[str]]:
     """(stated, inferred) descriptions of a document: issuer, region, date or year.
 
     ``concise`` (an answer's lead line): the region is left out when the title or issuer
@@ -66,7 +81,7 @@ def meta_parts(obj: Any, *, concise: bool = False) -> tuple[list[str], list[str]
     return stated, inferred
 
 
-def meta_text(obj: Any, *, concise: bool = False, sep: str = "，") -> str:
+def meta_text(obj: Cited, *, concise: bool = False, sep: str = "，") -> str:
     """科学技术局，2015-12-08；据正文推断：赣榆区 (empty when nothing is known). ``sep`` joins
     the stated parts (the web app's lists use " · ")."""
     stated, inferred = meta_parts(obj, concise=concise)
@@ -76,7 +91,7 @@ def meta_text(obj: Any, *, concise: bool = False, sep: str = "，") -> str:
     return text
 
 
-def lead_line(obj: Any) -> str:
+def lead_line(obj: Cited) -> str:
     """根据《title》（issuer，date）： — the line an extractive answer opens a document's quotes
     with: what the document states about itself (what was inferred is in the citation list).
     A document without a stated title is named by its file, with its inferred region (the only
@@ -88,7 +103,7 @@ def lead_line(obj: Any) -> str:
     return f"根据{document_name(obj)}（{meta}）：" if meta else f"根据{document_name(obj)}："
 
 
-def inferred_fields(obj: Any) -> list[str]:
+def inferred_fields(obj: Cited) -> list[str]:
     """The metadata fields of a document that were inferred, not stated."""
     prov = _get(obj, "provenance") or {}
     return sorted(k for k, v in prov.items() if v == "inferred")

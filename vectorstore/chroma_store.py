@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from langchain_core.embeddings import Embeddings
+
 from common.errors import ConfigError, EmbedderMismatchError, EmptyStoreError, StoreError
 from common.settings import Settings
 from ingest.models import PROVENANCE_KEYS, Chunk, DocumentMeta, Record
@@ -128,7 +130,7 @@ class ChromaStore:
         prefix: str,
         home: Path,
         where: str,
-        embeddings: Any | None,
+        embeddings: Embeddings | None,
         create: bool,
         reopen: Callable[[], Any] | None = None,
         server: bool = False,
@@ -838,7 +840,7 @@ def _fresh_persistent_client(path: str) -> Any:
     return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
 
 
-def open_store(settings: Settings, embeddings: Any | None, *, create: bool) -> ChromaStore:
+def open_store(settings: Settings, embeddings: Embeddings | None, *, create: bool) -> ChromaStore:
     """Open (or with ``create``, create) the store the settings point at.
 
     ``embeddings`` is the embedder that will write or query it; its model must be the one the

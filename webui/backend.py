@@ -30,6 +30,7 @@ from common.settings import Settings
 from ingest.pipeline import IngestProgress, IngestReport, ingest_paths
 from vectorstore.base import PolicyStore
 from webui.feedback import FeedbackLog
+from webui.formatting import CitationView
 from webui.page_image import page_image_html, render_marked_page
 from webui.uploads import FileProblem, stage_uploads
 
@@ -117,7 +118,7 @@ class Backend:
             return {}
         return example_questions(docs, self.store.list_records())
 
-    def page_image(self, view: Any) -> str:
+    def page_image(self, view: CitationView) -> str:
         """HTML of the cited PDF page with the quote marked ("" for other formats, or when the
         file is no longer where it was ingested from)."""
         if getattr(view, "page", None) is None or not view.doc_id:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from common.errors import PolicyQAError
 from webui.backend import Backend
+from assistant.eval.runner import EvalRun
 from assistant.eval.chart import CHART_METRICS, LABELS, bar_chart
 from assistant.eval.report import (
     COMPARE_METRICS,
@@ -35,7 +36,7 @@ BASELINES = [
 ]
 
 
-def metrics_frame(run: Any) -> pd.DataFrame:
+def metrics_frame(run: EvalRun) -> pd.DataFrame:
     """Each metric for PolicyQA and each baseline side by side, with the ratio."""
     comp = comparison(run)
     rows = []
@@ -50,7 +51,7 @@ def metrics_frame(run: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def kinds_frame(run: Any) -> pd.DataFrame:
+def kinds_frame(run: EvalRun) -> pd.DataFrame:
     rows = [
         {"kind": kind, **{LABELS.get(c, c): fmt(m.get(c), c) for c in KIND_COLUMNS}}
         for kind, m in run.main.by_kind.items()
@@ -58,7 +59,7 @@ def kinds_frame(run: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def failures_frame(run: Any) -> pd.DataFrame:
+def failures_frame(run: EvalRun) -> pd.DataFrame:
     """The questions PolicyQA did not pass, with why."""
     rows = []
     for r in run.main.results:
@@ -81,12 +82,12 @@ def failures_frame(run: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def chart_svg(run: Any) -> str:
+def chart_svg(run: EvalRun) -> str:
     systems = {s.name: {m: s.metrics.get(m) for m in CHART_METRICS} for s in run.systems}
     return bar_chart(systems)
 
 
-def summary_html(run: Any) -> str:
+def summary_html(run: EvalRun) -> str:
     m = run.main.metrics
     passed = sum(r.passed for r in run.main.results)
     extra = f"；跳过格式错误的行 {len(run.problems)} 行" if run.problems else ""

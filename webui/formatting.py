@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.citing import document_name, meta_text, page_label, title_stated
-from assistant.models import Answer
+from assistant.models import Answer, Passage
 
 NOT_FOUND_BADGE = "未找到"
 NEAREST_LIMIT = 3
@@ -95,7 +95,7 @@ class _Named:
         self.provenance = view.provenance_map
 
 
-def _view(n: int, p: Any, quote: str = "", nearest: bool = False) -> CitationView:
+def _view(n: int, p: Passage, quote: str = "", nearest: bool = False) -> CitationView:
     return CitationView(
         id=n, title=p.title, region=p.region, date=p.date, year=p.year, section=p.section,
         source=p.source, text=p.text, quote=quote, nearest=nearest, issuer=p.issuer,

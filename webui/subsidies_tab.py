@@ -16,7 +16,7 @@ from common.errors import PolicyQAError
 from webui import formatting as fmt
 from webui.backend import Backend
 from webui.exports import write_exports
-from assistant.subsidies import ASSETS, ENTERPRISE_TYPES, NEEDS
+from assistant.subsidies import ASSETS, ENTERPRISE_TYPES, NEEDS, MeasureMatch
 from assistant.commands.subsidies_cmd import CSV_COLUMNS
 
 COLUMNS = ["#", "措施", "金额 / 比例", "条件", "地区", "匹配原因", "文件", "日期"]
@@ -32,7 +32,7 @@ def profile_text(types: list[str] | None, assets: list[str] | None, needs: list[
     return "，".join(parts)
 
 
-def measures_frame(matches: list[Any]) -> pd.DataFrame:
+def measures_frame(matches: list[MeasureMatch]) -> pd.DataFrame:
     data = [
         [
             i,
@@ -88,7 +88,7 @@ class SubsidiesTab:
 
     def search(
         self, region: str, types: list[str], assets: list[str], needs: list[str], free: str, parents: bool
-    ) -> tuple[Any, list[Any]]:
+    ) -> tuple[Any, list[MeasureMatch]]:
         profile = profile_text(types, assets, needs, free)
         try:
             matches = self.backend.subsidies(region=region or None, profile=profile or None, include_parents=bool(parents))
@@ -99,7 +99,7 @@ class SubsidiesTab:
             gr.Info("没有找到匹配的扶持措施；可以减少条件，或勾选“包括所在省和国家的措施”。")
         return measures_frame(matches), matches
 
-    def show(self, matches: list[Any], evt: gr.SelectData) -> str:
+    def show(self, matches: list[MeasureMatch], evt: gr.SelectData) -> str:
         number = fmt.clicked_row(evt.row_value, evt.index, len(matches))
         if number is None:
             return gr.skip()
@@ -112,7 +112,7 @@ class SubsidiesTab:
         heading = f"{m.label or m.measure}" + (f" · {m.benefit}" if m.benefit else "")
         return fmt.passage_html(view, heading=heading)
 
-    def export_rows(self, matches: list[Any]) -> Any:
+    def export_rows(self, matches: list[MeasureMatch]) -> Any:
         if not matches:
             gr.Warning("先查找，再导出。")
             return gr.skip()

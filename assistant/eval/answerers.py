@@ -24,6 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from assistant.models import Answer, Passage
+from assistant.request import QuestionRequest
+from common.settings import Settings
+
 RANK_DEPTH = 10  # MRR@10: ranks are looked for in the top 10 passages
 
 
@@ -75,7 +79,7 @@ class Answerer(Protocol):
         ...
 
 
-def _from_passage(p: Any) -> RetrievedPassage:
+def _from_passage(p: Passage) -> RetrievedPassage:
     return RetrievedPassage(
         source=str(getattr(p, "source", "")),
         text=str(getattr(p, "text", "")),
@@ -84,12 +88,20 @@ def _from_passage(p: Any) -> RetrievedPassage:
     )
 
 
+class AskingService(Protocol):
+    """What the adapter uses of ``assistant.pipeline.QAService``."""
+
+    def ask(self, request: QuestionRequest | str, **loose: Any) -> Answer: ...
+
+    def retrieve(self, request: QuestionRequest | str, **loose: Any) -> list[Passage]: ...
+
+
 class PolicyQAAnswerer:
     """Adapter around ``assistant.pipeline.QAService`` (ask + retrieve)."""
 
     name = "policyqa"
 
-    def __init__(self, qa: Any, *, settings: Any | None = None) -> None:
+    def __init__(self, qa: AskingService, *, settings: Settings | None = None) -> None:
         self.qa = qa
         self.settings = settings
 

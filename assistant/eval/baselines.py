@@ -27,9 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
 from assistant.eval.answerers import Attempt, RetrievedPassage, Turn
 from common.errors import ConfigError, PolicyQAError, StoreError
+from common.settings import IngestSettings
 from ingest.loaders import load_file
+from vectorstore.base import PolicyStore
 from vectorstore.embeddings import embedder_fingerprint
 from vectorstore.tokenize import tokenize as policyqa_tokenize
 
@@ -104,7 +108,7 @@ def split_naive(
     return [c for c in splitter.split_text(text) if c.strip()]
 
 
-def loader_reader(ingest_settings: Any) -> Callable[[Path], str]:
+def loader_reader(ingest_settings: IngestSettings) -> Callable[[Path], str]:
     """Decode files with PolicyQA's own loader (encoding detection, HTML/PDF/DOCX text),
     without cleaning: the naive pipeline gets the same raw text a tutorial loader would."""
 
@@ -118,7 +122,7 @@ def _read_utf8(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _embedder_id(embeddings: Any) -> str:
+def _embedder_id(embeddings: Embeddings) -> str:
     try:
         return embedder_fingerprint(embeddings)
     except Exception:  # an embedder without model_name (tests): its class is the best we know
@@ -132,7 +136,7 @@ class NaiveIndex:
         self,
         directory: Path,
         files: Iterable[SourceFile],
-        embeddings: Any,
+        embeddings: Embeddings,
         *,
         chunk_size: int = NAIVE_CHUNK_SIZE,
         chunk_overlap: int = NAIVE_CHUNK_OVERLAP,
@@ -397,7 +401,7 @@ class Bm25Answerer:
         }
 
 
-def store_files(store: Any) -> list[SourceFile]:
+def store_files(store: PolicyStore) -> list[SourceFile]:
     """The documents of a PolicyQA store, as files on disk, for the naive baseline."""
     return [
         SourceFile(source=str(d.get("source")), path=Path(str(d.get("path"))))
@@ -406,7 +410,7 @@ def store_files(store: Any) -> list[SourceFile]:
     ]
 
 
-def store_chunks(store: Any) -> list[tuple[str, str]]:
+def store_chunks(store: PolicyStore) -> list[tuple[str, str]]:
     """(source, text) of every committed chunk, for the bm25 baseline."""
     return [(str(c.metadata.get("source", "")), c.text) for c in store.iter_chunks()]
 
