@@ -52,7 +52,7 @@ class Attempt:
     latency_ms: float
     answer_passages: list[RetrievedPassage] = field(default_factory=list)  # what answering used
     resolved_question: str | None = None
-    raw: Any = None  # the system's own answer object (PolicyQA: Answer), for follow-up history
+    raw: Answer | None = None  # PolicyQA's own answer (baselines have none), for follow-up history
 
 
 Turn = tuple[str, Attempt]
