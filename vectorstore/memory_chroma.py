@@ -53,18 +53,13 @@ def _check_metadata(meta: Mapping[str, Any]) -> None:
             raise ValueError(f"metadata {key!r}: {type(value).__name__} is not a str/int/float/bool")
 
 
-def _same_type(a: Any, b: Any) -> bool:
-    """Chroma compares strings with strings and numbers with numbers; bools only with bools."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool)
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str)
-    return True
-
-
 def _kind(v: Any) -> str:
-    """The class of values Chroma compares ``v`` with (see ``_same_type``)."""
+    """Chroma compares strings with strings and numbers with numbers; bools only with bools."""
     return "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "num"
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    return _kind(a) == _kind(b)
 
 
 def _holds(value: Any, present: bool, operand: Any) -> bool:
