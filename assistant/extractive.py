@@ -228,7 +228,12 @@ class ExtractiveAnswerer:
         ev = self.evidence_score(qa, best, passages, scored, term_absent)
         if best is None or ev < self.abstain_threshold:
             reason = "检索到的段落与问题不够相关。"
-            if qa.region_absent:
+            within = [r for r in qa.uncovered_regions if r in qa.within_regions]
+            if within:
+                names = "、".join(qa.region_mentions.get(r, r) for r in within)
+                units = "、".join(dict.fromkeys(qa.within_regions[r] for r in within))
+                reason = f"已收录的文件中没有关于{names}的文件；{units}的文件写到了{names}，但没有找到回答这个问题的段落。"
+            elif qa.region_absent:
                 names = "、".join(qa.region_mentions.get(r, r) for r in qa.uncovered_regions)
                 reason = (
                     f"已收录的文件中没有关于{names}的文件，检索到的段落说的是别的地方。"
@@ -508,14 +513,19 @@ def _tidy_quote(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _about_wanted(p: Passage, qa: QueryAnalysis) -> bool:
+def _about_wanted(p: Passage, qa: QueryAnalysis, text: str = "") -> bool:
     """Is the passage's document about a region the question asks for: the region itself, a
     place in it, or the unit above it that governs it when no document is about the region (a
-    document *about* 江西省, not one about another city of 江西)."""
+    document *about* 江西省, not one about another city of 江西). ``text`` (a quote) is about it
+    also when it names the region and the document is about the unit above it, no document
+    being about the region itself (萍乡市's summary: “上栗县新增高新技术企业12家”)."""
     if set(qa.wanted_regions) & _regions_of(p):
         return True
     if p.provenance.get("region", "stated") != "stated" and p.doc_id in qa.naming_docs:
         # a region read from the text is a guess: a document naming the place asked may be about it
+        return True
+    if text and any(p.region == above and any(f in text for f in qa.region_forms(r))
+                    for r, above in qa.within_regions.items() if r in qa.wanted_regions):
         return True
     return any(p.region == above for r, above in qa.governing_regions.items() if r in qa.wanted_regions)
 
@@ -529,6 +539,10 @@ def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
         if region in qa.wanted_regions and any(p.region == above for p in used):
             asked = qa.region_mentions.get(region, region)
             notes.append(f"已收录的文件中没有关于{asked}的文件；以下依据{above}的文件（适用于{asked}）。")
+    for region, above in qa.within_regions.items():
+        if region in qa.wanted_regions and any(p.region == above for p in used):
+            asked = qa.region_mentions.get(region, region)
+            notes.append(f"已收录的文件中没有关于{asked}的文件；以下是{above}文件中写到{asked}的段落。")
     unknown = list(dict.fromkeys(document_name(p) for p in used if not p.region))
     if qa.wanted_regions and unknown:
         asked = "、".join(qa.region_mentions.get(r, r) for r in qa.wanted_regions)
@@ -594,7 +608,7 @@ def candidate_features(
     cov_all = max(coverage(anchor.text, ctx.all_weights), coverage(text, ctx.all_weights))
     wanted = set(qa.wanted_regions)
     # A document that names no region at all may be about the one asked: neither fits nor clashes.
-    region_ok: float = 1.0 if not wanted or _about_wanted(p, qa) else (0.5 if not p.region else 0.0)
+    region_ok: float = 1.0 if not wanted or _about_wanted(p, qa, text) else (0.5 if not p.region else 0.0)
     year_named, year_ok = year_status(
         text if single else anchor.text + text, p, qa.wanted_years, p.text[: anchor.start if start is None else min(anchor.start, start)]
     )

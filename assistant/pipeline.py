@@ -185,7 +185,7 @@ class QAService:
         req.analysis = first if req.resolved == req.question else analysed(req.resolved)
         catalog = self.searcher.catalog(req.generation)
         req.analysis.key_terms = split_unknown_terms(req.analysis.key_terms, catalog.doc_freq)
-        req.analysis.note_text_mentions(catalog.named_where_region_unstated)
+        req.analysis.note_text_mentions(catalog.named_where_region_unstated, catalog.named_in_documents_about)
         return req
 
     def _step_retrieve(self, req: _Work) -> _Work:

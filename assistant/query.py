@@ -272,6 +272,11 @@ class QueryAnalysis:
     # may be about this one): not known to be absent (see note_text_mentions).
     mentioned_regions: list[str] = field(default_factory=list)
     naming_docs: list[str] = field(default_factory=list)  # doc_ids of those documents
+    # An uncovered region mapped to the unit above it that a document is about (上栗县 ->
+    # 萍乡市), set by apply_coverage(); kept in ``within_regions`` when that unit's documents
+    # name the region (note_text_mentions): their sentences that name it are about it.
+    enclosing_regions: dict[str, str] = field(default_factory=dict)
+    within_regions: dict[str, str] = field(default_factory=dict)
     # Whether the corpus states what the uncovered regions / years are judged by (see
     # CorpusCoverage); only then is "no document about it" said without looking further.
     regions_certain: bool = True
@@ -339,15 +344,32 @@ class QueryAnalysis:
         absent = set(self.uncovered_regions) - set(self.mentioned_regions)
         return bool(self.regions) and absent >= set(self.regions)
 
-    def note_text_mentions(self, naming: Callable[[str], set[str]]) -> "QueryAnalysis":
+    def region_forms(self, region: str) -> set[str]:
+        """How a text may name ``region``: as the question wrote it, in full, by its stem."""
+        return {self.region_mentions.get(region, region), region, _stem(region)}
+
+    def note_text_mentions(
+        self, naming: Callable[[str], set[str]], naming_in: Callable[[str, str], set[str]] | None = None,
+    ) -> "QueryAnalysis":
         """Mark the regions asked that ``naming`` finds (the documents that do not state their
         region and name it, as written, in full or by its stem): their metadata, read from
-        the text, cannot say the region is absent, and they may be about it."""
+        the text, cannot say the region is absent, and they may be about it.
+
+        ``naming_in(form, unit)`` finds the documents about ``unit`` whose text names a form:
+        a county no document is about that its city's summary names (萍乡市's 上栗县) is not
+        absent either; the city document's sentences that name it may answer."""
         docs: dict[str, None] = {}
         self.mentioned_regions = []
+        self.within_regions = {}
         for r in self.wanted_regions:
-            found = set().union(*(naming(f) for f in {self.region_mentions.get(r, r), r, _stem(r)}))
-            if found and r in self.uncovered_regions:
+            forms = self.region_forms(r)
+            found = set().union(*(naming(f) for f in forms))
+            above = self.enclosing_regions.get(r)
+            if naming_in is not None and above and r in self.uncovered_regions \
+                    and any(naming_in(f, above) for f in forms):
+                self.within_regions[r] = above
+                self.mentioned_regions.append(r)
+            if found and r in self.uncovered_regions and r not in self.mentioned_regions:
                 self.mentioned_regions.append(r)
             docs.update(dict.fromkeys(sorted(found)))
         self.naming_docs = list(docs)
@@ -374,16 +396,20 @@ class QueryAnalysis:
         """Mark the regions and years no document is about (see :class:`CorpusCoverage`)."""
         self.governing_regions = {}
         self.uncovered_regions = []
+        self.enclosing_regions = {}
         for r in self.regions:
             if _region_covered(r, coverage):
                 continue
             # A province's or city's policy applies to the places in it; its figures do not
-            # count a city's enterprises, so a figure question does not look upwards.
-            above = None if self.asks_quantity else coverage.governing(r)
-            if above:
+            # count a city's enterprises, so a figure question does not look upwards (only
+            # to the sentences of that unit's documents that name the place, see within_regions).
+            above = coverage.governing(r)
+            if above and not self.asks_quantity:
                 self.governing_regions[r] = above
             else:
                 self.uncovered_regions.append(r)
+                if above:
+                    self.enclosing_regions[r] = above
         self.regions_certain = coverage.regions_stated
         covered_regions = [r for r in self.wanted_regions if _region_covered(r, coverage)]
         covered_regions += [self.governing_regions[r] for r in self.wanted_regions if r in self.governing_regions]

@@ -257,6 +257,7 @@ class ChunkCatalog:
                 self.meta[c.id] = dict(c.metadata)
         self._df: dict[str, int] = {}
         self._unstated: list[tuple[str, str]] | None = None  # (doc_id, text), on first use
+        self._by_region: dict[str, list[tuple[str, str]]] | None = None  # region -> (doc_id, text)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -274,6 +275,18 @@ class ChunkCatalog:
                                   if m.get("region_status", "stated") != "stated"]
             unstated = self._unstated
         return {doc_id for doc_id, text in unstated if term in text}
+
+    def named_in_documents_about(self, term: str, region: str) -> set[str]:
+        """The documents whose own region is ``region`` and whose text contains ``term`` (by
+        doc_id): a city's summary that names one of its counties."""
+        with self._lock:
+            if self._by_region is None:
+                self._by_region = {}
+                for i, m in self.meta.items():
+                    if m.get("region"):
+                        self._by_region.setdefault(str(m["region"]), []).append((str(m.get("doc_id")), self.texts[i]))
+            texts = self._by_region.get(region, [])
+        return {doc_id for doc_id, text in texts if term in text}
 
     def doc_freq(self, term: str) -> int:
         """Chunks whose text contains ``term`` (substring; cached)."""

@@ -48,7 +48,8 @@ COVERAGE = CorpusCoverage.from_documents(
 def ask(question: str, **kw: Any):
     """analyze() with the test gazetteer and coverage."""
     kw.setdefault("normalize_region", lambda r: NAMES.get(r, r))
-    return analyze(question, find_regions=regions, coverage=COVERAGE, **kw)
+    kw.setdefault("find_regions", regions)
+    return analyze(question, coverage=COVERAGE, **kw)
 
 
 DOCS = {

@@ -247,3 +247,26 @@ def test_a_document_naming_no_region_may_answer_with_a_note() -> None:
     features = ExtractiveAnswerer().score_sentences(ask("阳江2016年认定通过多少家国家高新技术企业？"), [p, other])
     by_region = {c.passage: c.features["region_ok"] for c in features}
     assert by_region == {0: 0.5, 1: 0.0}
+
+
+def test_a_county_named_in_its_citys_document_is_answered_from_the_sentence_naming_it() -> None:
+    """No document is about 阳春市, but 阳江's summary names it: the sentence that does is about
+    it (a city's figure next to it is not), and the answer says whose document it is from. A
+    county the summary never names is still one no document is about."""
+    text = "全年新增高新技术企业30家。其中阳春市新增高新技术企业5家，阳西县新增3家。"
+
+    def analysed(question: str):
+        found = [(n, s) for s, n in (("阳春市", "阳春市"), ("阳西县", "阳西县"), ("阳东区", "阳东区")) if s in question]
+        qa = ask(question, find_regions=lambda t: found)
+        return qa.note_text_mentions(lambda term: set(), lambda term, region: {"d0"} if region == "阳江市" and term in text else set())
+
+    qa = analysed("阳春市新增了多少家高新技术企业？")
+    assert qa.uncovered_regions == ["阳春市"] and qa.within_regions == {"阳春市": "阳江市"} and not qa.region_absent
+    d = ExtractiveAnswerer().answer(qa, [passage("yj", text)])
+    assert not d.abstained and "5家" in d.text and "30家" not in d.text
+    assert "阳江市文件中写到阳春市" in d.text
+    d = ExtractiveAnswerer().answer(qa, [passage("yj", "其中阳春市建设澳洲坚果省级农业科技园区。")])
+    assert d.abstained and "没有关于阳春市的文件；阳江市的文件写到了阳春市" in d.text
+    qa = analysed("阳东区新增了多少家高新技术企业？")
+    assert qa.within_regions == {} and qa.region_absent
+    assert ExtractiveAnswerer().answer(qa, [passage("yj", text)]).abstained
