@@ -72,6 +72,8 @@ _SELF_LEVEL = {
     "city": re.compile(r"全市|我市|市委|市政府|本市"),
     "province": re.compile(r"全省|我省|省委|省政府|本省"),
 }
+# The unit names each self-reference above fits (全市: 天津市 as well as 阳江市 or 阳春市).
+_SELF_SUFFIX = {"district": ("区", "县", "旗"), "city": ("市", "州", "盟"), "province": ("省", "自治区")}
 _PLAN_CUES = re.compile(r"力争|争取|年内|确保|到\s*20\d\d\s*年")
 _DONE_CUES = re.compile(r"同比增长|累计|完成了|取得了|实现了|已经|共有")
 
@@ -444,17 +446,41 @@ def _region(
 
 def _vote_region(text: str) -> Region | None:
     """The region the text speaks about most, at the level it speaks of itself (全区 / 全市 /
-    全省). 全国 only when no other place is named: a local notice cites 国务院 as its authority."""
+    全省). 全国 only when no other place is named and the text does not speak of itself as a
+    local unit: a local notice cites 国务院 as its authority, or names 全国科普日."""
     matches = named_in_running_text(text)
     counts = Counter(m.normalised for m in matches if m.level != "country")
-    if not counts:
-        return normalize_region(COUNTRY) if matches else None
-    codes = {m.normalised: m.code for m in matches}
     levels = {level: len(rx.findall(text)) for level, rx in _SELF_LEVEL.items()}
-    level = max(levels, key=lambda k: levels[k]) if any(levels.values()) else None
-    by_level = [n for n, _ in counts.most_common() if region_by_code(codes[n]).level == level]
-    name = by_level[0] if by_level else counts.most_common(1)[0][0]
-    return region_by_code(codes[name])
+    most = max(levels.values())
+    tops = [level for level, n in levels.items() if n and n == most]
+    if not counts:
+        return normalize_region(COUNTRY) if matches and not tops else None
+    codes = {m.normalised: m.code for m in matches}
+    ranked = [n for n, _ in counts.most_common()]
+    if not tops:
+        return region_by_code(codes[ranked[0]])
+    level_of = {n: region_by_code(codes[n]).level for n in ranked}
+    # A place of the level it speaks of; else one whose name is of that kind (全市 for 天津市,
+    # a province-level 市, or for a county-level 市).
+    fitting = [n for n in ranked if level_of[n] in tops] or [n for n in ranked if any(_names_kind(n, t) for t in tops)]
+    if fitting:
+        return region_by_code(codes[fitting[0]])
+    # Only places above it named (the province a 全市 summary compares itself with): it does
+    # not say where it is from.
+    general = min(LEVELS.index(t) for t in tops)
+    if all(LEVELS.index(level_of[n]) < general for n in ranked):
+        return None
+    return region_by_code(codes[ranked[0]])
+
+
+def _names_kind(name: str, level: str) -> bool:
+    """Is ``name`` a unit of the kind the self-reference of ``level`` speaks of (全区 of a 区 or of
+    an 自治区, not of a 特别行政区)?"""
+    if name.endswith("自治区"):
+        return level in ("district", "province")
+    if name.endswith("特别行政区"):
+        return level == "province"
+    return name.endswith(_SELF_SUFFIX[level])
 
 
 def _date(

@@ -272,3 +272,24 @@ def test_an_organisation_line_alone_is_no_title(tmp_path: Path) -> None:
     path.write_text("某某市科学技术局\n2019年,全市科技工作取得新进展。", encoding="utf-8")
     meta, _ = _meta(path)
     assert meta.title == "banner" and meta.provenance["title"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # speaks of itself as 全区 and names only 全国科普日: a local text that does not say where
+        ("工作任务完成情况\n全区高新技术企业总量达到160家。组织全国科普日活动，全区参与单位30家。", None),
+        # a 全市 summary that names only its province (as a comparison): not the province's
+        ("工作总结\n全市科技型中小企业申请入库2360家，占全省的28.23%，居江西省前列。全市研发投入增长。", None),
+        # 全市 of a province-level 市 whose districts the notice lists
+        ("评价情况通报\n全市7912家企业入库，天津市科技领军企业累计数排名前五位的区是滨海新区、武清区，武清区611家。", "天津市"),
+        # the province it compares itself with named more often than itself: still the city
+        ("新闻\n株洲市研发投入占比居全省第一，全省第一，全省领先。株洲市高新技术企业增加，株洲市全市增长。", "株洲市"),
+    ],
+)
+def test_the_region_read_from_the_text_is_where_it_speaks_of_itself(tmp_path: Path, text: str, region: str | None) -> None:
+    path = tmp_path / "n.txt"
+    path.write_text(text, encoding="utf-8")
+    meta, _ = _meta(path)
+    assert meta.region == region
+    assert meta.provenance["region"] == ("inferred" if region else "unknown")
