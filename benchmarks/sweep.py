@@ -14,8 +14,9 @@ nothing. Question sets (``--sets``):
 - ``p20-dev`` / ``p20-test``: ../shared/policies2020 questions on even / odd numbered documents,
   with our unanswerable questions (evals/policies2020_unanswerable.jsonl) of odd / even id
 - ``p20``: all of them
-- ``blind1``: the first blind set (evals/blind1, 20 local 科技局 texts outside the project),
-  reported once, then used for development like the other dev sets
+- ``blind1``, ``blind2``, ``blind3``: the first three blind sets (evals/blindN, about 20 local
+  科技局 texts each, outside the project), each reported once, then used for development like
+  the other dev sets
 
 Tune on the dev sets; a test set is for reporting. ``policyqa eval`` stays the reference for
 published figures; this script exists to compare many settings without reloading the model.
@@ -40,13 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SHARED = ROOT.parent / "shared"
-# The first blind set's documents are third-party page text kept outside the project
-# (evals/blind1/sources.tsv lists where each came from); set POLICYQA_BLIND1 to their folder.
-BLIND1_DOCS = Path(os.environ.get("POLICYQA_BLIND1", "/work/blind/docs"))
+# The blind sets' documents are third-party page text kept outside the project
+# (evals/blindN/sources.tsv lists where each came from); set POLICYQA_BLINDN to their folder.
+BLIND_DOCS = {
+    f"blind{n}": Path(os.environ.get(f"POLICYQA_BLIND{n}", f"/work/blind{'' if n == 1 else n}/docs"))
+    for n in (1, 2, 3)
+}
 CORPORA = {
     "sample": [SHARED / "corpus"],
     "p20": [SHARED / "policies2020" / "docs"],
-    "blind1": [BLIND1_DOCS],
+    **{name: [docs] for name, docs in BLIND_DOCS.items()},
 }
 P20_QUESTIONS = SHARED / "policies2020" / "questions.jsonl"
 P20_UNANSWERABLE = ROOT / "evals" / "policies2020_unanswerable.jsonl"
@@ -139,8 +143,8 @@ def question_set(name: str) -> tuple[str, list[Any]]:
     """(corpus, questions) of a named set."""
     from assistant.eval.questions import load_questions
 
-    if name == "blind1":
-        return "blind1", load_questions(ROOT / "evals" / "blind1" / "questions.jsonl").questions
+    if name in BLIND_DOCS:
+        return name, load_questions(ROOT / "evals" / name / "questions.jsonl").questions
     if name.startswith("sample"):
         files = ("dev.jsonl", "fresh.jsonl", "holdout_units.jsonl") if name == "sample-dev" else ("questions.jsonl",)
         return "sample", [q for f in files for q in load_questions(ROOT / "evals" / f).questions]
