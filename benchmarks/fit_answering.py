@@ -31,9 +31,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sweep import CachedEmbeddings, _apply, ensure_store, question_set  # noqa: E402
 
-# Every dev set of every corpus shape: the sample reports, the one-line notices, and the three
-# sets of short local texts that were blind once (each run once, then development data).
-FIT_SETS = ("sample-dev", "p20-dev", "blind1", "blind2", "blind3")
+# The packaged fit: one dev set of each corpus shape (the sample reports, the one-line notices,
+# short local texts). Fitting on blind2 and blind3 as well (--sets …,blind2,blind3) was measured
+# on 2026-12-03 and not taken: better held-out abstention on average, but the sample test set
+# and the policies2020 spans got worse (README, Leave-one-corpus-out).
+FIT_SETS = ("sample-dev", "p20-dev", "blind1")
 
 
 def _label_candidates(q: Any, cands: list[Any]) -> list[float]:
