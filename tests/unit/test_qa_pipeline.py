@@ -231,3 +231,29 @@ def test_each_text_is_analysed_once(qa: QAService, monkeypatch: pytest.MonkeyPat
     seen.clear()
     qa.ask("那中山呢？", history=[("阳江2015年专利申请量是多少？", first)])
     assert seen.count("那中山呢？") == 1 and seen.count("中山专利申请量是多少？") == 1
+
+
+def test_a_county_is_answered_from_its_citys_document_that_names_it() -> None:
+    """No document is about 阳春市; 阳江's report names it. The pipeline finds that through the
+    store's catalog (ChunkCatalog.named_in_documents_about) and answers from the sentence."""
+    texts = [
+        "（三）县域科技创新。全年全市新增高新技术企业30家，其中阳春市新增高新技术企业5家。",
+        "（四）知识产权。2015年全市专利申请量达1724件。",
+    ]
+    emb = HashEmbeddings()
+    chunks = []
+    for i, text in enumerate(texts):
+        meta = dict(DOCS["yj"], section="一、科技创新基本情况", start=i * 200, end=i * 200 + len(text), index=i)
+        chunks.append(StoredChunk(f"yj-{i}", text, meta))
+    store = MemoryStore(chunks, emb)
+    names = {**NAMES, "阳春市": "阳春市", "阳东区": "阳东区"}
+
+    def find(text: str) -> list[tuple[str, str]]:
+        return [(names[s], s) for s in sorted(names, key=len, reverse=True) if s in text][:1]
+
+    qa = QAService(Settings(), store, emb, SubstringLexical(store), find_regions=find,
+                   normalize_region=lambda r: names.get(r, r))
+    a = qa.ask("阳春市新增了多少家高新技术企业？")
+    assert not a.abstained and "5家" in a.answer and "阳江市文件中写到阳春市" in a.answer
+    a = qa.ask("阳东区新增了多少家高新技术企业？")
+    assert a.abstained and "没有关于阳东区的文件" in a.answer
