@@ -24,15 +24,16 @@ A region with no document of its own is answered from the documents of the unit 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
 from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
 from common.textnorm import Sentence, is_table_row, row_at
 from assistant.scoring import AnsweringModels, packaged_models
-from assistant.units import Unit, following, split_units
+from assistant.units import Unit, following, item_family, sibling_items, split_units, starts_list
 from common.lexicon import YEAR, support_pattern, synonyms
 from common.textnorm import normalize
 from ingest.headings import marker_kind, strip_marker
@@ -155,7 +156,7 @@ class ExtractiveAnswerer:
         ctx = _Context.of(qa, passages, term_weight)
         out: list[Candidate] = []
         for pi, p in enumerate(passages):
-            units = split_units(p.text, title=p.title if p.start == 0 and title_stated(p) else None)
+            units = _units_of(p)
             for i, u in enumerate(units):
                 if len(_content_chars(u.text)) < 4:
                     continue  # a bare heading number or a stray fragment
@@ -204,7 +205,11 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         term_weight: TermWeight | None = None,
         term_absent: Callable[[str], bool] | None = None,
+        section_of: SectionLookup | None = None,
     ) -> Draft:
+        """``section_of(passage)``: the chunks of the passage's section (its sibling chunks under
+        the same heading, ``ChunkCatalog.section_around``), for list answers whose items the
+        chunking put in chunks of their own."""
         passages = list(passages)
         if qa.language == "none":
             return self.abstain(qa, passages, "问题里没有可以检索的文字。")
@@ -245,7 +250,7 @@ class ExtractiveAnswerer:
             draft = self.abstain(qa, passages, reason)
             draft.evidence = ev
             return draft
-        chosen = self.select(qa, scored, passages)
+        chosen = self.select(qa, scored, passages, section_of)
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -255,7 +260,8 @@ class ExtractiveAnswerer:
         return draft
 
     def select(
-        self, qa: QueryAnalysis, scored: list[Candidate], passages: Sequence[Passage]
+        self, qa: QueryAnalysis, scored: list[Candidate], passages: list[Passage],
+        section_of: SectionLookup | None = None,
     ) -> list[Candidate]:
         """The best candidate, then others nearly as good (and, for cross-document questions,
         the best one of each region / year asked about), within the length budget of the kind
@@ -269,9 +275,9 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = [best]
         chars = len(best.text)
 
-        def take(c: Candidate, cap: int) -> bool:
+        def take(c: Candidate, cap: int, counted: bool = True) -> bool:
             nonlocal chars
-            if any(c.overlaps(x) or c.text == x.text for x in chosen) or len(chosen) >= limit:
+            if any(c.overlaps(x) or c.text == x.text for x in chosen) or counted and len(chosen) >= limit:
                 return False
             if chars + len(c.text) > cap:
                 return False
@@ -309,6 +315,16 @@ class ExtractiveAnswerer:
             if qa.asks_quantity and not has_figure(c.text):
                 continue  # a figure was asked for: more quotes only if they give one
             take(c, cap)
+        if qa.answer_kind == "list":
+            # A quote that is one item of a list (一是…, （一）…) brings the other items, in order;
+            # items the chunking put in chunks of their own are read from the passage's section
+            # (small-to-big: the chunk matched, its section answers).
+            for n in range(len(chosen)):  # the quotes chosen so far, not the items they bring
+                if section_of is not None:
+                    chosen[n] = _in_section(chosen[n], passages, section_of, chosen)
+                c = chosen[n]
+                for item in _other_items(c, passages[c.passage]):
+                    take(item, cap, counted=False)
         return chosen
 
     def compose(self, chosen: list[Candidate], passages: Sequence[Passage]) -> Draft:
@@ -409,6 +425,64 @@ def has_figure(text: str) -> bool:
 
 def _content_chars(text: str) -> str:
     return re.sub(r"[\W\d_]+", "", text)
+
+
+def _units_of(p: Passage) -> list[Unit]:
+    return split_units(p.text, title=p.title if p.start == 0 and title_stated(p) else None)
+
+
+class SectionChunk(Protocol):
+    id: str
+    text: str
+    metadata: Mapping[str, Any]
+
+
+SectionLookup = Callable[[Passage], Sequence[SectionChunk]]
+
+
+def _in_section(c: Candidate, passages: list[Passage], section_of: SectionLookup, chosen: list[Candidate]) -> Candidate:
+    """Widen quote ``c``'s passage to its section's chunks (joined by line breaks, so each unit
+    stays verbatim) and return ``c`` at its offsets there; the other chosen quotes of that
+    passage move with it. Unchanged when the passage is its section or is already widened."""
+    p = passages[c.passage]
+    chunks = list(section_of(p))
+    mine = [i for i, ch in enumerate(chunks) if ch.id == p.chunk_id]
+    if len(chunks) < 2 or not mine or chunks[mine[0]].text != p.text:
+        return c
+    shift = sum(len(ch.text) + 1 for ch in chunks[: mine[0]])
+    passages[c.passage] = replace(
+        p, text="\n".join(ch.text for ch in chunks),
+        start=int(chunks[0].metadata.get("start", p.start)), end=int(chunks[-1].metadata.get("end", p.end)),
+        section=" > ".join(p.section.split(" > ")[:-1]) or p.section,
+    )
+    for i, x in enumerate(chosen):
+        if x.passage == c.passage and x is not c:
+            chosen[i] = _shifted(x, shift)
+    return _shifted(c, shift)
+
+
+def _shifted(c: Candidate, shift: int) -> Candidate:
+    anchor = replace(c.anchor, start=c.anchor.start + shift, end=c.anchor.end + shift)
+    return replace(c, anchor=anchor, start=c.start + shift, end=c.end + shift)
+
+
+def _other_items(c: Candidate, p: Passage) -> list[Candidate]:
+    """The other items of the list the first item in quote ``c`` belongs to (not the heading it
+    was matched by: "二、基本原则" is answered by its （一） （二） （三）), each quoted whole, in
+    order. They are part of the same answer, so they carry the quote's scores."""
+    units = _units_of(p)
+    first = next((i for i, u in enumerate(units) if c.start <= u.start < c.end and item_family(u)
+                  and not (c.anchor.pointer and u.start == c.anchor.start)), None)
+    if first is None:
+        # a quote that introduces a list ("着力实施“五大工程”。" then 一是 …): the list it opens
+        first = next((i for i, u in enumerate(units) if u.start >= c.end), None)
+        if first is None or not starts_list(units, first):
+            return []
+    return [
+        Candidate(c.passage, units[j], units[j].start, units[j].end, units[j].text, c.score, c.coverage,
+                  c.region_ok, c.year_ok, 1, c.features)
+        for j in sibling_items(units, first) if not c.start <= units[j].start < c.end
+    ]
 
 
 def _regions_of(p: Passage) -> set[str]:

@@ -254,6 +254,7 @@ class QAService:
         return answerer.answer(
             qa, req.passages, term_weight=self._term_weight(qa, req.generation),
             term_absent=lambda t: catalog.doc_freq(t) == 0,
+            section_of=lambda p: catalog.section_around(p.chunk_id),
         )
 
     def _term_weight(self, qa: QueryAnalysis, generation: str | None = None):

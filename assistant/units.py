@@ -23,9 +23,12 @@ from dataclasses import dataclass
 
 from common.textnorm import split_sentences
 from common.textnorm import normalize
-from ingest.headings import match_heading
+from ingest.headings import INLINE_LEAD, LEVELS, marker_kind, match_heading
 
 POINTERS = ("title", "heading", "question", "lead")
+# Outline levels of the heading markers (common/lexicon/headings.txt); inline 一是 below them all.
+_LEVEL = LEVELS
+_INLINE_LEVEL = max(LEVELS.values(), default=0) + 1
 
 # Where a lost line break is seen: a gap, then a heading marker, a Q&A marker or a dateline.
 _GAP_BEFORE = re.compile(
@@ -150,3 +153,67 @@ def following(units: list[Unit], i: int, budget: int) -> list[int]:
         out.append(j)
         used += len(u.text)
     return out
+
+
+def item_family(unit: Unit) -> str:
+    """The marker family a unit opens a list item with (cn, cn_paren, num_dot … from the heading
+    lexicon, or ``inline`` for 一是 / 二是), "" for none."""
+    body = unit.text.lstrip()
+    return marker_kind(body) or ("inline" if INLINE_LEAD.match(body) else "")
+
+
+def _open_families(families: list[str]) -> list[str]:
+    """The marker families open after ``families``, outermost first: one seen again closes the
+    families opened under it."""
+    stack: list[str] = []
+    for f in families:
+        if f:
+            if f in stack:
+                del stack[stack.index(f):]
+            stack.append(f)
+    return stack
+
+
+def starts_list(units: list[Unit], i: int) -> bool:
+    """Does ``units[i]`` open a new list (一是 after "着力实施“五大工程”。"), rather than continue
+    one opened before it (二、 after a section's last sentence)?"""
+    family = item_family(units[i])
+    return bool(family) and family not in _open_families([item_family(u) for u in units[:i]])
+
+
+def sibling_items(units: list[Unit], i: int) -> list[int]:
+    """Indexes of the items of the list that ``units[i]`` is an item of, itself included, in
+    order: the units of its marker family until a family above it (（二） ends the 一是 … 三是 of
+    （一）; 二、 ends its （一） … （三））. A family is above when it was open before the item (the
+    order the document uses them), or, never seen before, when the heading lexicon ranks it
+    higher (an inline 一是 is below every heading). Items of a list nested under one of them
+    are not its siblings."""
+    family = item_family(units[i])
+    if not family:
+        return []
+    families = [item_family(u) for u in units]
+    stack = _open_families(families[:i])
+    opened = stack[: stack.index(family)] if family in stack else stack
+
+    def ends(f: str) -> bool:
+        if not f or f == family:
+            return False
+        if f in opened:
+            return True
+        return _LEVEL.get(f, _INLINE_LEVEL) < _LEVEL.get(family, _INLINE_LEVEL)
+
+    out = [i]
+    for step in (-1, 1):
+        j = i + step
+        nested: set[str] = set()  # families opened under an item: their own lists
+        while 0 <= j < len(units):
+            f = families[j]
+            if f and f not in nested and ends(f):
+                break
+            if f == family:
+                out.append(j)
+                nested.clear()
+            elif f:
+                nested.add(f)
+            j += step
+    return sorted(out)

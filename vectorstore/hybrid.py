@@ -258,6 +258,7 @@ class ChunkCatalog:
         self._df: dict[str, int] = {}
         self._unstated: list[tuple[str, str]] | None = None  # (doc_id, text), on first use
         self._by_region: dict[str, list[tuple[str, str]]] | None = None  # region -> (doc_id, text)
+        self._position: dict[str, tuple[str, int]] | None = None  # chunk id -> (version, n)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -275,6 +276,39 @@ class ChunkCatalog:
                                   if m.get("region_status", "stated") != "stated"]
             unstated = self._unstated
         return {doc_id for doc_id, text in unstated if term in text}
+
+    def section_around(self, chunk_id: str, max_chars: int = 2000) -> list[Any]:
+        """The chunks of ``chunk_id``'s section, in document order, the chunk itself among them:
+        the run of neighbouring chunks of the same section (one too long for a chunk) or under
+        the same parent heading ("二、基本原则 > （一）…", "… > （二）…"), up to ``max_chars`` of
+        text around it."""
+        with self._lock:
+            if self._position is None:
+                self._position = {c.id: (version, n) for version, chunks in self.parts.items()
+                                  for n, c in enumerate(chunks)}
+            where = self._position.get(chunk_id)
+        if where is None:
+            return []
+        chunks = sorted(self.parts[where[0]], key=lambda c: int(c.metadata.get("index", 0)))
+        n = next(i for i, c in enumerate(chunks) if c.id == chunk_id)
+        own = str(chunks[n].metadata.get("section") or "")
+        parent = _parent_section(own)
+
+        def same_section(c: Any) -> bool:
+            section = str(c.metadata.get("section") or "")
+            return section == own or bool(parent) and _parent_section(section) == parent
+
+        lo = hi = n
+        used = len(chunks[n].text)
+        while True:
+            grown = False
+            for j in (lo - 1, hi + 1):
+                if 0 <= j < len(chunks) and same_section(chunks[j]) and used + len(chunks[j].text) <= max_chars:
+                    used += len(chunks[j].text)
+                    lo, hi = min(lo, j), max(hi, j)
+                    grown = True
+            if not grown:
+                return chunks[lo : hi + 1]
 
     def named_in_documents_about(self, term: str, region: str) -> set[str]:
         """The documents whose own region is ``region`` and whose text contains ``term`` (by
@@ -300,6 +334,12 @@ class ChunkCatalog:
         with self._lock:
             self._df[term] = n
         return n
+
+
+def _parent_section(section: Any) -> str:
+    """The heading path above a section's own heading ("二、基本原则" for "二、基本原则 > （一）…")."""
+    parts = str(section or "").split(" > ")
+    return " > ".join(parts[:-1])
 
 
 class HybridSearcher:

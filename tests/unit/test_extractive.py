@@ -270,3 +270,29 @@ def test_a_county_named_in_its_citys_document_is_answered_from_the_sentence_nami
     qa = analysed("阳东区新增了多少家高新技术企业？")
     assert qa.within_regions == {} and qa.region_absent
     assert ExtractiveAnswerer().answer(qa, [passage("yj", text)]).abstained
+
+
+def test_a_list_answer_brings_the_items_its_section_put_in_other_chunks() -> None:
+    """Chunking put each （一） （二） （三） of 二、基本原则 in a chunk of its own and retrieval found
+    the first: a list question gets all three items from the section (small-to-big), each
+    verbatim, and the citation is the section's text. Without the section only the first."""
+    from types import SimpleNamespace
+
+    texts = ["二、基本原则\n(一)坚持政府推动与市场导向相结合。既要加强政府在创新计划实施中的统筹协调作用。",
+             "(二)坚持突出重点与统筹兼顾相结合。既要突出抓住关键环节。",
+             "(三)坚持支撑发展与提升能力相结合。"]
+    p = passage("yj", texts[0], section="二、基本原则 > （一）坚持政府推动与市场导向相结合")
+    chunks = [SimpleNamespace(id=p.chunk_id if i == 0 else f"x-{i}", text=t, metadata={"start": i * 100, "end": i * 100 + len(t)})
+              for i, t in enumerate(texts)]
+    qa = ask("阳江的实施方案要求坚持哪些基本原则？")
+    assert qa.answer_kind == "list"
+    alone = ExtractiveAnswerer().answer(qa, [p])
+    assert "(二)坚持突出重点" not in alone.text
+    d = ExtractiveAnswerer().answer(qa, [p], section_of=lambda _: chunks)
+    quotes = quotes_of(d.text)
+    assert "(二)坚持突出重点与统筹兼顾相结合。" in quotes and "(三)坚持支撑发展与提升能力相结合。" in quotes
+    assert d.citations[0].passage.section == "二、基本原则" and d.citations[0].passage.text == "\n".join(texts)
+    assert all(q in re.sub(r"\s+", " ", d.citations[0].passage.text) for q in quotes)  # verbatim
+    # a figure question is answered from the chunk matched, not its section
+    figure = ExtractiveAnswerer().answer(ask("阳江2015年专利申请量是多少？"), [passage("yj", YJ_IP)], section_of=lambda _: chunks)
+    assert "基本原则" not in figure.text

@@ -232,3 +232,28 @@ def test_each_region_asked_about_is_represented(searcher: HybridSearcher) -> Non
     # years the same way: 2018 (中山) next to a 2015 passage
     hits = searcher.search("发明专利申请量", k=2, boosts=Boosts(years=(2015, 2018)))
     assert {"yj-1", "zs-1"} <= {h.id for h in hits}
+
+
+def test_section_around_gives_the_sibling_chunks_under_one_heading() -> None:
+    """A section the chunking split item by item ("二、基本原则 > （一）…", "… > （二）…") comes
+    back whole around any of its chunks; the next section (三、) and a top-level chunk's
+    neighbours of other sections do not."""
+    emb = HashEmbeddings()
+    rows = [
+        ("一、指导思想", "一、指导思想\n以科学发展观为指导。"),
+        ("二、基本原则 > （一）坚持政府推动", "二、基本原则\n(一)坚持政府推动与市场导向相结合。既要加强。"),
+        ("二、基本原则 > （二）坚持突出重点", "(二)坚持突出重点与统筹兼顾相结合。既要突出。"),
+        ("二、基本原则 > （三）坚持支撑发展", "(三)坚持支撑发展与提升能力相结合。"),
+        ("三、主要任务", "三、主要任务\n建设平台。"),
+        ("三、主要任务", "培育企业。"),
+    ]
+    chunks = [StoredChunk(f"yj-{i}", text, dict(META["yj"], title="t", section=section, start=i * 100,
+                                                 end=i * 100 + len(text), index=i))
+              for i, (section, text) in enumerate(rows)]
+    store = MemoryStore(chunks, emb)
+    catalog = HybridSearcher(store, emb, SubstringLexical(store), RetrievalSettings()).catalog()
+    assert [c.id for c in catalog.section_around("yj-2")] == ["yj-1", "yj-2", "yj-3"]
+    assert [c.id for c in catalog.section_around("yj-2", max_chars=60)] == ["yj-1", "yj-2"]
+    assert [c.id for c in catalog.section_around("yj-4")] == ["yj-4", "yj-5"]  # one section, two chunks
+    assert [c.id for c in catalog.section_around("yj-0")] == ["yj-0"]
+    assert catalog.section_around("nope") == []
