@@ -190,3 +190,13 @@ def test_a_place_named_in_a_document_of_unstated_region_is_not_absent() -> None:
 def test_question_words_are_no_key_terms(question: str, asking: str) -> None:
     terms = ask(question).key_terms
     assert terms and not any(t.startswith(asking[:1]) and asking in t for t in terms)
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("南山区知识产权质押融资按什么比例贴息？", "share"), ("芜湖市2021年计划全社会研发投入强度达到多少？", "share"),
+     ("入库的科技型中小企业每家能获得多少补助？", "money"), ("阳江对来阳工作的外籍专家给多少奖励？", "money")],
+)
+def test_the_kind_of_figure_asked_for(question: str, unit: str) -> None:
+    qa = ask(question)
+    assert qa.asks_quantity and qa.asks_unit == unit
