@@ -35,7 +35,7 @@ from common.textnorm import Sentence, is_table_row, row_at
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, item_family, sibling_items, split_units, starts_list
 from common.lexicon import YEAR, support_pattern, synonyms
-from common.textnorm import normalize
+from common.textnorm import normalize, to_simplified
 from ingest.headings import marker_kind, strip_marker
 from ingest.indicators import find_keywords
 
@@ -402,6 +402,7 @@ def coverage(text: str, weights: dict[str, float]) -> float:
     if not weights:
         return 0.0
     total = sum(weights.values())
+    text = to_simplified(text)  # a page in traditional characters is still about the terms asked
     low = text.lower()
     got = 0.0
     for term, w in weights.items():
@@ -565,11 +566,11 @@ def _spans(
 
 def _indicators(text: str) -> set[str]:
     """The indicators (ingest/indicators.py: 专利授权量, 高新技术企业数量 …) a text names."""
-    return {k.indicator.name for k in find_keywords(normalize(text))}
+    return {k.indicator.name for k in find_keywords(normalize(to_simplified(text)))}
 
 
 def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\W_]+", "", text)
+    t = re.sub(r"[\W_]+", "", to_simplified(text))
     return {t[i : i + 2] for i in range(len(t) - 1)}
 
 

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 _WS = re.compile(r"\s+")
 
@@ -25,6 +27,28 @@ _WS = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """NFKC, then no whitespace at all."""
     return _WS.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+@lru_cache(maxsize=1)
+def _simplified_table() -> dict[int, str]:
+    """Traditional character -> simplified, one for one (OpenCC's TSCharacters, first choice)."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        simp = simp.split(" ")[0]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[ord(trad)] = simp
+    return table
+
+
+def to_simplified(text: str) -> str:
+    """The text in simplified characters (湘鄉市 -> 湘乡市), character for character, so offsets
+    hold. For matching only (tokens, term coverage, place names): what is quoted stays as the
+    document wrote it. Some local pages are published, or mirrored, in traditional characters."""
+    return (text or "").translate(_simplified_table())
 
 
 def contains(haystack: str, needle: str) -> bool:

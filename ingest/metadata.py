@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from common.lexicon import YEAR, national_issuer
+from common.textnorm import to_simplified
 from ingest.cleaning import Cleaned
 from ingest.headings import match_heading
 from ingest.models import DocumentMeta, LoadedText
@@ -433,14 +434,14 @@ def _region(
     for how, source in (("title", title), ("issuer", issuer), ("header 来源", header.get("来源"))):
         if not source:
             continue
-        matches = find_regions(source)
+        matches = find_regions(to_simplified(source))  # 湘鄉市 is 湘乡市
         if matches:
             best = max(matches, key=lambda m: LEVELS.index(m.level))
             return best.region, how
     for source in (issuer, title):
         if source and national_issuer().match(source):
             return normalize_region(COUNTRY), "national issuer"
-    region = _vote_region(text)
+    region = _vote_region(to_simplified(text))
     return (region, "text") if region else (None, "")
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the on-disk layout, the indexed fields or the BM25 parameters change: old caches
 # are then ignored.
-_CACHE_FORMAT = 4
+_CACHE_FORMAT = 5  # 5: tokens in simplified characters
 # Besides its text, a chunk is found by its section path and its document's title and region:
 # the text of "2015年全市专利申请量达1724件" does not say 阳江, its document does. Measured
 # with benchmarks/tokenize_bench.py (BM25 alone, 2,734 chunks of reports + extra): MRR@10 on

@@ -30,6 +30,7 @@ from typing import Any
 
 from common.lexicon import domain_terms as lexicon_terms
 from common.lexicon import function_words
+from common.textnorm import to_simplified
 
 # Policy vocabulary jieba's general dictionary splits or misses, and the function words BM25
 # ignores: the lexicon's (common/lexicon/domain_terms.txt, stopwords.txt).
@@ -97,7 +98,7 @@ def _is_token(tok: str) -> bool:
 
 def tokenize_with(text: str, options: TokenizerOptions) -> list[str]:
     """Tokens of ``text`` under explicit options (for measurement); see :func:`tokenize`."""
-    norm = unicodedata.normalize("NFKC", text or "").lower()
+    norm = to_simplified(unicodedata.normalize("NFKC", text or "")).lower()
     if not norm.strip():
         return []
     tk = _tokenizer(options.domain_terms)

@@ -296,3 +296,11 @@ def test_a_list_answer_brings_the_items_its_section_put_in_other_chunks() -> Non
     # a figure question is answered from the chunk matched, not its section
     figure = ExtractiveAnswerer().answer(ask("阳江2015年专利申请量是多少？"), [passage("yj", YJ_IP)], section_of=lambda _: chunks)
     assert "基本原则" not in figure.text
+
+
+def test_a_passage_in_traditional_characters_answers_a_simplified_question() -> None:
+    """The terms are matched in simplified characters; the quote stays as the page wrote it."""
+    text = "2020年，全市新認定高新技術企業13家，科技型中小企業入庫52家。"
+    d = answer("阳江2020年新认定高新技术企业多少家？", [passage("yj", text)])
+    assert not d.abstained and "新認定高新技術企業13家" in d.text
+    assert coverage(text, {"高新技术企业": 1.0, "认定": 1.0}) == 1.0

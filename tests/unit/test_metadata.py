@@ -293,3 +293,11 @@ def test_the_region_read_from_the_text_is_where_it_speaks_of_itself(tmp_path: Pa
     meta, _ = _meta(path)
     assert meta.region == region
     assert meta.provenance["region"] == ("inferred" if region else "unknown")
+
+
+def test_a_title_in_traditional_characters_states_its_region(tmp_path: Path) -> None:
+    path = tmp_path / "n.txt"
+    path.write_text("湘鄉市科技特派員工作總結\n全市科技特派員深入基層，服務農戶三千餘戶。", encoding="utf-8")
+    meta, _ = _meta(path)
+    assert meta.title == "湘鄉市科技特派員工作總結"  # the document's own words
+    assert (meta.region, meta.provenance["region"]) == ("湘乡市", "stated")

@@ -56,3 +56,13 @@ def test_concurrent_calls_agree():
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(tokenize, texts))
     assert got == expected
+
+
+def test_traditional_characters_give_the_tokens_of_simplified_ones() -> None:
+    """A page mirrored in traditional characters is found by a question in simplified ones."""
+    from common.textnorm import to_simplified
+
+    assert tokenize("湘鄉市科技特派員工作會議") == tokenize("湘乡市科技特派员工作会议")
+    text = "聯系人:侯杰，海龍孵化器"
+    assert to_simplified(text) == "联系人:侯杰，海龙孵化器" and len(to_simplified(text)) == len(text)
+    assert to_simplified("中山市科学技术局2018年工作总结") == "中山市科学技术局2018年工作总结"
