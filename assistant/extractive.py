@@ -451,10 +451,13 @@ def _in_section(c: Candidate, passages: list[Passage], section_of: SectionLookup
     if len(chunks) < 2 or not mine or chunks[mine[0]].text != p.text:
         return c
     shift = sum(len(ch.text) + 1 for ch in chunks[: mine[0]])
+    pages = [int(n) for ch in chunks for n in (ch.metadata.get("page"), ch.metadata.get("page_end")) if n is not None]
     passages[c.passage] = replace(
         p, text="\n".join(ch.text for ch in chunks),
         start=int(chunks[0].metadata.get("start", p.start)), end=int(chunks[-1].metadata.get("end", p.end)),
         section=" > ".join(p.section.split(" > ")[:-1]) or p.section,
+        # a section over a page break cites all its pages (第3-4页)
+        page=min(pages) if pages else p.page, page_end=max(pages) if pages and max(pages) != min(pages) else None,
     )
     for i, x in enumerate(chosen):
         if x.passage == c.passage and x is not c:

@@ -282,7 +282,8 @@ def test_a_list_answer_brings_the_items_its_section_put_in_other_chunks() -> Non
              "(二)坚持突出重点与统筹兼顾相结合。既要突出抓住关键环节。",
              "(三)坚持支撑发展与提升能力相结合。"]
     p = passage("yj", texts[0], section="二、基本原则 > （一）坚持政府推动与市场导向相结合")
-    chunks = [SimpleNamespace(id=p.chunk_id if i == 0 else f"x-{i}", text=t, metadata={"start": i * 100, "end": i * 100 + len(t)})
+    chunks = [SimpleNamespace(id=p.chunk_id if i == 0 else f"x-{i}", text=t,
+                              metadata={"start": i * 100, "end": i * 100 + len(t), "page": 3 + (i == 2)})
               for i, t in enumerate(texts)]
     qa = ask("阳江的实施方案要求坚持哪些基本原则？")
     assert qa.answer_kind == "list"
@@ -293,6 +294,7 @@ def test_a_list_answer_brings_the_items_its_section_put_in_other_chunks() -> Non
     assert "(二)坚持突出重点与统筹兼顾相结合。" in quotes and "(三)坚持支撑发展与提升能力相结合。" in quotes
     assert d.citations[0].passage.section == "二、基本原则" and d.citations[0].passage.text == "\n".join(texts)
     assert all(q in re.sub(r"\s+", " ", d.citations[0].passage.text) for q in quotes)  # verbatim
+    assert d.citations[0].passage.pages_label == "第3-4页"  # the section runs over a page break
     # a figure question is answered from the chunk matched, not its section
     figure = ExtractiveAnswerer().answer(ask("阳江2015年专利申请量是多少？"), [passage("yj", YJ_IP)], section_of=lambda _: chunks)
     assert "基本原则" not in figure.text
