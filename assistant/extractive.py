@@ -613,14 +613,12 @@ def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
     unit above a region no document is about; "this document names no region" when the answer
     comes from one that does not say where it is from."""
     notes = []
-    for region, above in qa.governing_regions.items():
-        if region in qa.wanted_regions and any(p.region == above for p in used):
-            asked = qa.region_mentions.get(region, region)
-            notes.append(f"已收录的文件中没有关于{asked}的文件；以下依据{above}的文件（适用于{asked}）。")
-    for region, above in qa.within_regions.items():
-        if region in qa.wanted_regions and any(p.region == above for p in used):
-            asked = qa.region_mentions.get(region, region)
-            notes.append(f"已收录的文件中没有关于{asked}的文件；以下是{above}文件中写到{asked}的段落。")
+    for units, source in ((qa.governing_regions, "以下依据{above}的文件（适用于{asked}）"),
+                          (qa.within_regions, "以下是{above}文件中写到{asked}的段落")):
+        for region, above in units.items():
+            if region in qa.wanted_regions and any(p.region == above for p in used):
+                asked = qa.region_mentions.get(region, region)
+                notes.append(f"已收录的文件中没有关于{asked}的文件；" + source.format(above=above, asked=asked) + "。")
     unknown = list(dict.fromkeys(document_name(p) for p in used if not p.region))
     if qa.wanted_regions and unknown:
         asked = "、".join(qa.region_mentions.get(r, r) for r in qa.wanted_regions)

@@ -26,8 +26,7 @@ from common.textnorm import normalize
 from ingest.headings import INLINE_LEAD, LEVELS, marker_kind, match_heading
 
 POINTERS = ("title", "heading", "question", "lead")
-# Outline levels of the heading markers (common/lexicon/headings.txt); inline 一是 below them all.
-_LEVEL = LEVELS
+# Inline 一是 ranks below every heading marker (LEVELS: their outline levels, headings.txt).
 _INLINE_LEVEL = max(LEVELS.values(), default=0) + 1
 
 # Where a lost line break is seen: a gap, then a heading marker, a Q&A marker or a dateline.
@@ -200,7 +199,7 @@ def sibling_items(units: list[Unit], i: int) -> list[int]:
             return False
         if f in opened:
             return True
-        return _LEVEL.get(f, _INLINE_LEVEL) < _LEVEL.get(family, _INLINE_LEVEL)
+        return LEVELS.get(f, _INLINE_LEVEL) < LEVELS.get(family, _INLINE_LEVEL)
 
     out = [i]
     for step in (-1, 1):

@@ -17,7 +17,7 @@ collapsed before the top k are taken.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -256,9 +256,11 @@ class ChunkCatalog:
                 self.texts[c.id] = c.text
                 self.meta[c.id] = dict(c.metadata)
         self._df: dict[str, int] = {}
-        self._unstated: list[tuple[str, str]] | None = None  # (doc_id, text), on first use
-        self._by_region: dict[str, list[tuple[str, str]]] | None = None  # region -> (doc_id, text)
-        self._position: dict[str, tuple[str, int]] | None = None  # chunk id -> (version, n)
+        # (doc_id, text) of the chunks grouped by a metadata key, built on first use (_grouped)
+        self._groups: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        # each version's chunks in document order, and where each chunk is in them
+        self._ordered: dict[str, list[Any]] | None = None
+        self._position: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -270,12 +272,20 @@ class ChunkCatalog:
     def named_where_region_unstated(self, term: str) -> set[str]:
         """The documents that do not state their region and whose text contains ``term`` (by
         doc_id). Such a document, read as about one place, may be about another it names."""
+        unstated = self._grouped("unstated", lambda m: "" if m.get("region_status", "stated") != "stated" else None)
+        return {doc_id for doc_id, text in unstated.get("", []) if term in text}
+
+    def _grouped(self, name: str, key_of: Callable[[dict[str, Any]], str | None]) -> dict[str, list[tuple[str, str]]]:
+        """(doc_id, text) of every chunk by ``key_of(metadata)`` (None: left out), cached as ``name``."""
         with self._lock:
-            if self._unstated is None:
-                self._unstated = [(str(m.get("doc_id")), self.texts[i]) for i, m in self.meta.items()
-                                  if m.get("region_status", "stated") != "stated"]
-            unstated = self._unstated
-        return {doc_id for doc_id, text in unstated if term in text}
+            if name not in self._groups:
+                groups: dict[str, list[tuple[str, str]]] = {}
+                for i, m in self.meta.items():
+                    key = key_of(m)
+                    if key is not None:
+                        groups.setdefault(key, []).append((str(m.get("doc_id")), self.texts[i]))
+                self._groups[name] = groups
+            return self._groups[name]
 
     def section_around(self, chunk_id: str, max_chars: int = 2000) -> list[Any]:
         """The chunks of ``chunk_id``'s section, in document order, the chunk itself among them:
@@ -283,14 +293,16 @@ class ChunkCatalog:
         the same parent heading ("二、基本原则 > （一）…", "… > （二）…"), up to ``max_chars`` of
         text around it."""
         with self._lock:
-            if self._position is None:
-                self._position = {c.id: (version, n) for version, chunks in self.parts.items()
+            if self._ordered is None:
+                self._ordered = {version: sorted(chunks, key=lambda c: int(c.metadata.get("index", 0)))
+                                 for version, chunks in self.parts.items()}
+                self._position = {c.id: (version, n) for version, chunks in self._ordered.items()
                                   for n, c in enumerate(chunks)}
             where = self._position.get(chunk_id)
         if where is None:
             return []
-        chunks = sorted(self.parts[where[0]], key=lambda c: int(c.metadata.get("index", 0)))
-        n = next(i for i, c in enumerate(chunks) if c.id == chunk_id)
+        chunks = self._ordered[where[0]]
+        n = where[1]
         own = str(chunks[n].metadata.get("section") or "")
         parent = _parent_section(own)
 
@@ -313,14 +325,8 @@ class ChunkCatalog:
     def named_in_documents_about(self, term: str, region: str) -> set[str]:
         """The documents whose own region is ``region`` and whose text contains ``term`` (by
         doc_id): a city's summary that names one of its counties."""
-        with self._lock:
-            if self._by_region is None:
-                self._by_region = {}
-                for i, m in self.meta.items():
-                    if m.get("region"):
-                        self._by_region.setdefault(str(m["region"]), []).append((str(m.get("doc_id")), self.texts[i]))
-            texts = self._by_region.get(region, [])
-        return {doc_id for doc_id, text in texts if term in text}
+        by_region = self._grouped("region", lambda m: str(m["region"]) if m.get("region") else None)
+        return {doc_id for doc_id, text in by_region.get(region, []) if term in text}
 
     def doc_freq(self, term: str) -> int:
         """Chunks whose text contains ``term`` (substring; cached)."""
