@@ -86,7 +86,8 @@ class Abstainer:
 class AnsweringModels:
     ranker: Ranker
     abstainers: Mapping[str, Abstainer]
-    fitted_on: Sequence[str] = ()
+    fitted_on: Sequence[str] = ()  # the dev sets the abstainers were fit on
+    ranker_fitted_on: Sequence[str] = ()  # … and the ranker (the same when not given)
 
     def abstainer_for(self, embedding_model: str | None) -> Abstainer:
         """The abstainer fit for this embedding model, else the one without the dense feature."""
@@ -97,6 +98,7 @@ class AnsweringModels:
     def to_json(self) -> dict[str, Any]:
         return {
             "fitted_on": list(self.fitted_on),
+            "ranker_fitted_on": list(self.ranker_fitted_on or self.fitted_on),
             "ranker": self.ranker.model.to_json(),
             "abstainers": {
                 name: {**a.model.to_json(), "threshold": a.threshold} for name, a in self.abstainers.items()
@@ -112,7 +114,9 @@ class AnsweringModels:
         if FALLBACK_MODEL not in abstainers:
             raise ConfigError("the answering models have no fallback abstainer ('*')",
                               "refit them with benchmarks/fit_answering.py")
-        return cls(Ranker(LinearModel.from_json(d["ranker"])), abstainers, tuple(d.get("fitted_on") or ()))
+        fitted_on = tuple(d.get("fitted_on") or ())
+        return cls(Ranker(LinearModel.from_json(d["ranker"])), abstainers, fitted_on,
+                   tuple(d.get("ranker_fitted_on") or fitted_on))
 
 
 @lru_cache(maxsize=1)
@@ -187,10 +191,13 @@ def fit_ranker(
 def fit_logistic(
     rows: Sequence[Mapping[str, float]], labels: Sequence[bool], names: Sequence[str],
     *, groups: Sequence[str] | None = None, l2: float = 1.0, steps: int = 4000, lr: float = 0.1,
+    signs: Mapping[str, int] | None = None,
 ) -> LinearModel:
     """L2-regularised logistic regression in which every (group, class) cell weighs the same:
     each corpus counts as much as the other, and unanswerable questions (the fewer) as much as
-    answerable ones."""
+    answerable ones. ``signs`` fixes the direction of named features (+1: never lowers the
+    probability, -1: never raises it; projected gradient descent): a few dozen questions of
+    one corpus must not teach that a term missing from the corpus is evidence of an answer."""
     import numpy as np
 
     xs, means, scales = _standardise(rows, names)
@@ -200,6 +207,7 @@ def fit_logistic(
     for gi, yi in zip(g, y):
         cells[(gi, bool(yi))] = cells.get((gi, bool(yi)), 0) + 1
     weight = np.array([1.0 / (len(cells) * cells[(gi, bool(yi))]) for gi, yi in zip(g, y)])
+    sign = np.array([float((signs or {}).get(n, 0)) for n in names])
     w = np.zeros(len(names))
     b = 0.0
     for _ in range(steps):
@@ -207,5 +215,6 @@ def fit_logistic(
         p = 1 / (1 + np.exp(-np.clip(z, -60, 60)))
         err = (p - y) * weight
         w -= lr * (xs.T @ err + l2 * w / len(y))
+        w = np.where(sign * w < 0, 0.0, w)
         b -= lr * err.sum()
     return LinearModel(dict(zip(names, w.tolist())), float(b), means, scales)
