@@ -285,6 +285,8 @@ def test_an_organisation_line_alone_is_no_title(tmp_path: Path) -> None:
         ("评价情况通报\n全市7912家企业入库，天津市科技领军企业累计数排名前五位的区是滨海新区、武清区，武清区611家。", "天津市"),
         # the province it compares itself with named more often than itself: still the city
         ("新闻\n株洲市研发投入占比居全省第一，全省第一，全省领先。株洲市高新技术企业增加，株洲市全市增长。", "株洲市"),
+        # 全市 of a county-level 市 named throughout, not the prefecture named once
+        ("工作总结篇一\n湘乡市科技局推进科技特派员工作，全市共建站22个。湘乡市下派特派员385名，湘潭市予以表彰。湘乡市争取资金700万元。", "湘乡市"),
     ],
 )
 def test_the_region_read_from_the_text_is_where_it_speaks_of_itself(tmp_path: Path, text: str, region: str | None) -> None:
