@@ -237,10 +237,14 @@ def _doc_types(title: str | None, text: str) -> list[str]:
     return ["总结"] if done else ["报告"]
 
 
+# a header value that is only a date and time (2022-06-29 09:37:19, 2020年2月8日 10:30)
+_DATE_ONLY = re.compile(r"[\d\s\-/.:：年月日时分秒]+")
+
+
 def _issuer_from_publisher(value: str | None) -> str | None:
     """header 发布: '中华人民共和国国务院（…的报告）', '2025年省级人民代表大会（四川省人民政府）'."""
-    if not value:
-        return None
+    if not value or _DATE_ONLY.fullmatch(value.strip()):
+        return None  # 发布: 2022-06-29 09:37:19 is when, not who (_date reads it)
     m = re.match(r"^(.*?)[（(](.+?)[）)]\s*$", value.strip())
     if m:
         outside, inside = m.group(1).strip(), m.group(2).strip()
@@ -495,7 +499,7 @@ def _date(
             return d, f"header {key}"
     if signature:
         return signature[1], "signature"
-    for key in ("发布日期", "发布时间", "时间", "更新时间"):
+    for key in ("发布日期", "发布时间", "时间", "更新时间", "发布"):
         d = iso_date(header.get(key))
         if d:
             return d, f"header {key}"

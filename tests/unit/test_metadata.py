@@ -303,3 +303,16 @@ def test_a_title_in_traditional_characters_states_its_region(tmp_path: Path) -> 
     meta, _ = _meta(path)
     assert meta.title == "湘鄉市科技特派員工作總結"  # the document's own words
     assert (meta.region, meta.provenance["region"]) == ("湘乡市", "stated")
+
+
+def test_a_publication_time_in_the_header_is_the_date_not_the_issuer(tmp_path: Path) -> None:
+    path = tmp_path / "news.txt"
+    path.write_text(
+        "今年1-5月 杭州规上工业研发费用同比增长23%\n来源:杭州日报 发布:2022-06-29 09:37:19\n"
+        "6月27日,市科技局召开全市半年度科技工作会议。今年1-5月,全市实现技术合同交易总额451亿元。\n",
+        encoding="utf-8",
+    )
+    meta, _ = _meta(path)
+    assert meta.issuer is None and meta.provenance["issuer"] == "unknown"
+    assert meta.date == "2022-06-29" and meta.provenance["date"] == "stated"
+    assert meta.years == [2022]  # "dates in the text give the years"
