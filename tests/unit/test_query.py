@@ -200,3 +200,18 @@ def test_question_words_are_no_key_terms(question: str, asking: str) -> None:
 def test_the_kind_of_figure_asked_for(question: str, unit: str) -> None:
     qa = ask(question)
     assert qa.asks_quantity and qa.asks_unit == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("省里的信息系统几点关闭？", "when"),
+        ("意见反馈的截止时间是什么时间？", "when"),
+        ("申报系统由哪个部门负责？", "who"),
+        ("高企认定有哪些条件？", "list"),
+    ],
+)
+def test_the_shape_of_answer_asked_for(question: str, kind: str) -> None:
+    from assistant.query import answer_kind
+
+    assert answer_kind(question, asks_quantity=False) == kind
