@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("leave-one-corpus-out (fit on the other dev sets, measure on the held-out one):")
     if args.keep_ranker:
-        ranker, ranker_sets = packaged_models().ranker, tuple(packaged_models().ranker_fitted_on)
+        packaged = packaged_models()
+        ranker, ranker_sets = packaged.ranker, tuple(packaged.ranker_fitted_on)
     else:
         rows = {name: collect(name, settings, args.work, cache, packaged_models()) for name in ranker_sets}
         for held in ranker_sets:

@@ -465,10 +465,11 @@ def _vote_region(text: str) -> Region | None:
     if not tops:
         return region_by_code(codes[ranked[0]])
     level_of = {n: region_by_code(codes[n]).level for n in ranked}
+    of_kind = {n: any(_names_kind(n, t) for t in tops) for n in ranked}
     # A place of the level it speaks of, or a county-level 市 when it speaks of 全市 (湘乡市, named
     # seven times, not 湘潭市 named once); else a province-level 市 (全市 for 天津市).
-    fitting = [n for n in ranked if level_of[n] in tops or level_of[n] == "district" and any(_names_kind(n, t) for t in tops)] \
-        or [n for n in ranked if any(_names_kind(n, t) for t in tops)]
+    fitting = [n for n in ranked if level_of[n] in tops or level_of[n] == "district" and of_kind[n]] \
+        or [n for n in ranked if of_kind[n]]
     if fitting:
         return region_by_code(codes[fitting[0]])
     # Only places above it named (the province a 全市 summary compares itself with): it does
