@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
-from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_unit
+from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_part, states_unit
 from common.textnorm import Sentence, is_table_row, row_at
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, item_family, sibling_items, split_units, starts_list
@@ -315,6 +315,19 @@ class ExtractiveAnswerer:
             if qa.asks_quantity and not has_figure(c.text):
                 continue  # a figure was asked for: more quotes only if they give one
             take(c, cap)
+        for part in qa.parts:
+            # each value asked by name is given: the deadline's sentence does not say whom to
+            # call; the quote that does comes from the same document and shares a word of the
+            # question or the best quote's passage
+            if any(states_part(x.text, part) for x in chosen):
+                continue
+            for c in scored:
+                if (
+                    (passages[c.passage].doc_id or passages[c.passage].source) == best_doc
+                    and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)
+                    and states_part(c.text, part) and take(c, cap + _PART_ALLOWANCE, counted=False)
+                ):
+                    break
         if qa.answer_kind == "list":
             # A quote that is one item of a list (一是…, （一）…) brings the other items, in order;
             # items the chunking put in chunks of their own are read from the passage's section
@@ -510,6 +523,9 @@ def _year_mentioned(qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
 _BUDGET = {"figure": 180, "who": 160, "when": 140, "what": 200, "list": 280}
 # After a pointer, a question asking for one thing gets the first unit(s) up to this.
 _FIRST_BUDGET = 120
+# Room beyond the answer's budget for the quote that gives a value asked by name (a contact
+# line, an e-mail address): such lines are short, and without one the answer is incomplete.
+_PART_ALLOWANCE = 120
 _SHORT_UNIT = 40
 _ENTITY = re.compile(
     r"[\u4e00-\u9fff]{2,16}(?:有限公司|股份公司|公司|集团|医院|银行|大学|学院|研究院|研究所|协会|商会)"

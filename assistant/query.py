@@ -132,6 +132,44 @@ def states_unit(text: str, unit: str | None) -> bool:
     return True if rx is None else bool(rx.search(text))
 
 
+# The values a question asks for by name, each of which the answer must give: "截止日期和联系人
+# 是什么" is not answered by the deadline alone, nor "哪几家单位联合发的？文号多少" by the issuers.
+# A contact, an e-mail address or a document number is checked whenever it is asked for (a quote
+# that does not give one never answers); a date, a score, an amount or a share only in a question
+# that asks for two or more of these (alone, the ranker's unit features already weigh them).
+_PHONE = r"\d{3,4}\s*-\s*\d{7,8}|(?<![\d.])\d{7,8}(?![\d.])|(?<!\d)1[3-9]\d{9}(?!\d)"
+_CLOCK = r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)"
+_DATE = r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|月底|年底|之日起"
+_PARTS: tuple[tuple[str, bool, str, str], ...] = (
+    # whom to reach: the person named after 联系人; the number is the phone part
+    ("contact", True, r"联系人|联系方式|找谁",
+     rf"联系人[^:：。；\n]{{0,5}}[:：]\s*[\u4e00-\u9fff]{{2,4}}|联系人\s*[\u4e00-\u9fff]{{2,3}}\s*(?:\d|电话)"),
+    ("phone", True, r"电话|热线|号码", _PHONE),
+    ("email", True, r"邮箱|电子邮件|邮件地址|e-?mail", r"[\w.-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("docno", True, r"文号|发文字号|字号", r"〔\s*\d{4}\s*〕\s*\d+\s*号|\[\s*\d{4}\s*\]\s*\d+\s*号"),
+    ("date", False, r"截止|何时|什么时候|什么时间|哪一?天|几月几日|日期|期限|时限|最[晚迟]", f"{_DATE}|{_CLOCK}"),
+    ("score", False, r"多少分|几分|得分", r"\d+(?:\.\d+)?\s*分(?!之|钟|别|类|批)"),
+    ("money", False, r"多少(?:万|亿|千)?元|多少钱|金额|多少[\u4e00-\u9fff]{0,4}(?:奖金|资金|经费|补贴|补助|奖励|资助)", _MONEY),
+    ("share", False, r"比例|比重|占比|百分之|百分比|增幅|投入强度|完成率", _SHARE),
+)
+_PART_ASKED = tuple((name, always, re.compile(asked, re.I)) for name, always, asked, _ in _PARTS)
+_PART_STATED = {name: re.compile(stated, re.I) for name, _, _, stated in _PARTS}
+
+
+def asked_parts(text: str) -> list[str]:
+    """The values the answer must each give (see ``_PARTS``), in the order they are asked."""
+    found = sorted((m.start(), name, always) for name, always, rx in _PART_ASKED if (m := rx.search(text)))
+    if len(found) >= 2:
+        return [name for _, name, _ in found]
+    return [name for _, name, always in found if always]
+
+
+def states_part(text: str, part: str) -> bool:
+    """Does ``text`` give a value of the part asked (a contact, a date …)?"""
+    rx = _PART_STATED.get(part)
+    return True if rx is None else bool(rx.search(text))
+
+
 def asked_unit(text: str) -> str | None:
     """The kind of value the question names (money, share, clock, duration, phone, count, year,
     date) or None."""
@@ -141,7 +179,6 @@ def asked_unit(text: str) -> str | None:
     return None
 
 
-# Words a question is made of that say nothing about the topic: they never count as key terms.
 # Words a question is made of that say nothing about the topic: they never count as key terms.
 _STOPWORDS = question_stopwords()
 
@@ -261,6 +298,7 @@ class QueryAnalysis:
     asks_quantity: bool = False
     asks_unit: str | None = None  # money / share / clock / duration / phone / count / year / date
     asks_list: bool = False
+    parts: list[str] = field(default_factory=list)  # values the answer must each give (asked_parts)
     answer_kind: str = "what"  # figure / who / when / list / what (see answer_kind())
     key_terms: list[str] = field(default_factory=list)
     # Set by apply_coverage(): what the question asks that no document is about.
@@ -529,6 +567,7 @@ def analyze(
     if qa.asks_unit == "share" and not qa.asks_quantity:
         qa.asks_unit = None  # "占GDP比重有什么要求" asks for a requirement, not a share
     qa.asks_list = bool(_LISTING.search(text.lower()))
+    qa.parts = asked_parts(text)
     qa.answer_kind = answer_kind(text, qa.asks_quantity)
     qa.intent = classify_intent(text, qa)
     qa.key_terms = key_terms(text, qa, tokenize=tokenize)

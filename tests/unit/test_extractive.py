@@ -306,3 +306,16 @@ def test_a_passage_in_traditional_characters_answers_a_simplified_question() -> 
     d = answer("阳江2020年新认定高新技术企业多少家？", [passage("yj", text)])
     assert not d.abstained and "新認定高新技術企業13家" in d.text
     assert coverage(text, {"高新技术企业": 1.0, "认定": 1.0}) == 1.0
+
+
+def test_each_value_asked_by_name_is_given_from_the_same_document() -> None:
+    """"截止日期和联系人、电话是什么": the deadline's sentence does not say whom to call; the contact line
+    of the same notice joins the answer, never another notice's."""
+    notice = "2016年高企奖励申报材料请于3月30日前报送市科技局。联系人:王明 联系电话:0662-3118089"
+    other = "江门市申报截止时间为2016年4月1日。联系人:李华 联系电话:0750-3222222"
+    ps = [passage("yj", notice), passage("jm", other, n=1, score=0.9)]
+    d = answer("阳江2016年高企奖励申报截止日期和联系人、电话是什么？", ps)
+    assert "3月30日" in d.text and "王明" in d.text and "0662-3118089" in d.text
+    assert "李华" not in d.text
+    single = answer("阳江2016年高企奖励申报截止到哪天？", ps)
+    assert "3月30日" in single.text and "王明" not in single.text, "a date alone asked: no contact line"

@@ -7,9 +7,11 @@ import pytest
 from assistant.query import (
     MAX_QUERY_CHARS,
     analyze,
+    asked_parts,
     asked_unit,
     find_enterprise_types,
     find_years,
+    states_part,
     states_unit,
     term_weights,
 )
@@ -215,3 +217,31 @@ def test_the_shape_of_answer_asked_for(question: str, kind: str) -> None:
     from assistant.query import answer_kind
 
     assert answer_kind(question, asks_quantity=False) == kind
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        ("邯郸市科技局征集报奖项目,截止日期和联系人是什么?", ["date", "contact"]),
+        ("征求意见稿的反馈截止时间和接收邮箱是什么?", ["date", "email"]),
+        ("要在什么时间前把推荐函报到市科技局?找谁联系?", ["date", "contact"]),
+        ("有业务问题应该打哪个部门的电话，号码多少？", ["phone"]),
+        ("那个试行办法是哪几家单位联合发的?文号多少?", ["docno"]),  # asked by name: always checked
+        ("中期评估得了多少分?后续会拿到多少建设资金?", ["score", "money"]),
+        ("高企预申报的联系人是谁，电话多少？", ["contact", "phone"]),
+        ("申报截止到哪天？", []),  # one date alone: the ranker's unit features weigh it
+        ("阳江2022年新增多少高企？", []),
+    ],
+)
+def test_the_values_a_question_asks_for_by_name(question: str, parts: list[str]) -> None:
+    assert asked_parts(question) == parts
+
+
+def test_a_text_gives_the_value_asked() -> None:
+    assert states_part("联系人:代昊  附件1", "contact") and not states_part("联系人:代昊", "phone")
+    assert states_part("联系人:远绍春 联系电话:0310-3118089", "phone")
+    assert states_part("联系人：丽水市科技局高新处尹瑚联系电话:2051677", "contact") and states_part("联系人及电话:蒲进,陈明伟38168880", "contact")
+    assert not states_part("请将项目所属单位联系人及联系方式于3月30日前发送", "contact"), "names the word, not a person"
+    assert states_part("电子邮箱:cdkjcgc@163.com", "email") and not states_part("通过电子邮箱反馈", "email")
+    assert states_part("丰科技发〔2024〕46号", "docno") and not states_part("第46号", "docno")
+    assert states_part("截止时间为2023年9月13日18时", "date") and not states_part("截止时间另行通知", "date")
