@@ -37,6 +37,7 @@ from assistant.units import Unit, following, item_family, sibling_items, split_u
 from common.lexicon import YEAR, support_pattern, synonyms
 from common.textnorm import normalize, to_simplified
 from ingest.headings import marker_kind, strip_marker
+from ingest.metadata import iso_date
 from ingest.indicators import find_keywords
 
 NOT_FOUND = "未在已收录的文件中找到"
@@ -190,12 +191,18 @@ class ExtractiveAnswerer:
     def evidence_score(
         self, qa: QueryAnalysis, best: Candidate | None, passages: Sequence[Passage],
         scored: Sequence[Candidate] = (), term_absent: Callable[[str], bool] | None = None,
+        value_given: bool = False,
     ) -> float:
         """The abstainer's probability that the corpus answers the question, from the best
-        candidate (see :func:`question_features`); compared with the abstain threshold."""
+        candidate (see :func:`question_features`); compared with the abstain threshold.
+        ``value_given``: the document's own line gives the value asked (its date, its issuer),
+        so the best candidate's passage need not state it."""
         if best is None:
             return 0.0
-        return self.abstainer.probability(question_features(qa, best, scored, passages, term_absent))
+        features = question_features(qa, best, scored, passages, term_absent)
+        if value_given:
+            features.update(figure_miss=0.0, unit_miss=0.0)
+        return self.abstainer.probability(features)
 
     # --- the answer -----------------------------------------------------------------------
 
@@ -206,10 +213,13 @@ class ExtractiveAnswerer:
         term_weight: TermWeight | None = None,
         term_absent: Callable[[str], bool] | None = None,
         section_of: SectionLookup | None = None,
+        document_of: SectionLookup | None = None,
     ) -> Draft:
         """``section_of(passage)``: the chunks of the passage's section (its sibling chunks under
         the same heading, ``ChunkCatalog.section_around``), for list answers whose items the
-        chunking put in chunks of their own."""
+        chunking put in chunks of their own. ``document_of(passage)``: all its document's chunks
+        in order (``ChunkCatalog.document_around``), for questions about the document itself
+        (落款日期, 发布单位), answered by the line that states it."""
         passages = list(passages)
         if qa.language == "none":
             return self.abstain(qa, passages, "问题里没有可以检索的文字。")
@@ -230,7 +240,13 @@ class ExtractiveAnswerer:
 
         scored = self.score_sentences(qa, passages, term_weight)
         best = scored[0] if scored else None
-        ev = self.evidence_score(qa, best, passages, scored, term_absent)
+        # asked of the document itself (落款日期, 发布单位): the line of the best passage's document
+        # that states it
+        fact = (
+            _document_fact(qa, passages[best.passage], document_of)
+            if best is not None and qa.about_document and document_of is not None else None
+        )
+        ev = self.evidence_score(qa, best, passages, scored, term_absent, value_given=fact is not None)
         if best is None or ev < self.abstain_threshold:
             reason = "检索到的段落与问题不够相关。"
             within = [r for r in qa.uncovered_regions if r in qa.within_regions]
@@ -250,7 +266,13 @@ class ExtractiveAnswerer:
             draft = self.abstain(qa, passages, reason)
             draft.evidence = ev
             return draft
-        chosen = self.select(qa, scored, passages, section_of)
+        if fact is not None:
+            passages.append(fact[0])
+            chosen = [replace(best, passage=len(passages) - 1, anchor=fact[1], start=fact[1].start,
+                              end=fact[1].end, text=fact[1].text)]
+            self._give_parts(qa, chosen, scored, passages, self.max_quote_chars)
+        else:
+            chosen = self.select(qa, scored, passages, section_of)
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -315,19 +337,7 @@ class ExtractiveAnswerer:
             if qa.asks_quantity and not has_figure(c.text):
                 continue  # a figure was asked for: more quotes only if they give one
             take(c, cap)
-        for part in qa.parts:
-            # each value asked by name is given: the deadline's sentence does not say whom to
-            # call; the quote that does comes from the same document and shares a word of the
-            # question or the best quote's passage
-            if any(states_part(x.text, part) for x in chosen):
-                continue
-            for c in scored:
-                if (
-                    (passages[c.passage].doc_id or passages[c.passage].source) == best_doc
-                    and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)
-                    and states_part(c.text, part) and take(c, cap + _PART_ALLOWANCE, counted=False)
-                ):
-                    break
+        self._give_parts(qa, chosen, scored, passages, cap, take)
         if qa.answer_kind == "list":
             # A quote that is one item of a list (一是…, （一）…) brings the other items, in order;
             # items the chunking put in chunks of their own are read from the passage's section
@@ -339,6 +349,37 @@ class ExtractiveAnswerer:
                 for item in _other_items(c, passages[c.passage]):
                     take(item, cap, counted=False)
         return chosen
+
+    def _give_parts(
+        self, qa: QueryAnalysis, chosen: list[Candidate], scored: Sequence[Candidate],
+        passages: Sequence[Passage], cap: int, take: Callable[..., bool] | None = None,
+    ) -> None:
+        """Each value asked by name is given: the deadline's sentence does not say whom to call.
+        The quote that does comes from the same document as the first one chosen and shares a
+        word of the question, or stands in the best candidate's passage."""
+        def doc(c: Candidate) -> str:
+            return passages[c.passage].doc_id or passages[c.passage].source
+
+        def add(c: Candidate, limit: int, counted: bool = False) -> bool:
+            if any(c.overlaps(x) or c.text == x.text for x in chosen):
+                return False
+            if sum(len(x.text) for x in chosen) + len(c.text) > limit:
+                return False
+            chosen.append(c)
+            return True
+
+        take = take or add
+        best = scored[0]
+        for part in qa.parts:
+            if any(states_part(x.text, part) for x in chosen):
+                continue
+            for c in scored:
+                if (
+                    doc(c) == doc(chosen[0]) and c.region_ok and c.year_ok
+                    and (c.coverage > 0 or c.passage == best.passage)
+                    and states_part(c.text, part) and take(c, cap + _PART_ALLOWANCE, counted=False)
+                ):
+                    break
 
     def compose(self, chosen: list[Candidate], passages: Sequence[Passage]) -> Draft:
         """Group the chosen quotes by document (in order of first appearance), and by their
@@ -476,6 +517,53 @@ def _in_section(c: Candidate, passages: list[Passage], section_of: SectionLookup
         if x.passage == c.passage and x is not c:
             chosen[i] = _shifted(x, shift)
     return _shifted(c, shift)
+
+
+def _document_fact(qa: QueryAnalysis, p: Passage, document_of: SectionLookup) -> tuple[Passage, Unit] | None:
+    """The line of ``p``'s document that states what the question asks of the document (its
+    date: the signature's 2016年3月10日; its issuer: 福州市科学技术局), as a passage of that chunk
+    and the line in it; None when the document does not state it in its text (a value read
+    from a web page's header, or worked out by a rule, is not quoted as the document's)."""
+    field_ = qa.about_document or ""
+    value = p.date if field_ == "date" else p.issuer
+    if not value or p.provenance.get(field_, "stated") != "stated":
+        return None
+    short: list[tuple[Any, int, int]] = []  # (chunk, start, end) of lines stating it, in order
+    long: list[tuple[Any, int, int]] = []
+    for ch in document_of(p):
+        for m in re.finditer(r"[^\n]+", ch.text):
+            line = m.group(0)
+            if field_ == "date":
+                at = next((d.span() for d in _DATE_FORM.finditer(line) if iso_date(d.group(0)) == value), None)
+            else:
+                at = (line.index(value), line.index(value) + len(value)) if value in line else None
+            if at is None or not line.strip():
+                continue
+            if len(line.strip()) <= _FACT_LINE:
+                lead = len(line) - len(line.lstrip())
+                short.append((ch, m.start() + lead, m.start() + len(line.rstrip())))
+            else:  # a sentence that states it: that sentence, not the whole paragraph
+                lo = max(line.rfind(x, 0, at[0]) for x in "。；;！？") + 1
+                ends = [i for i in (line.find(x, at[1]) for x in "。；;！？") if i >= 0]
+                long.append((ch, m.start() + lo, m.start() + (min(ends) + 1 if ends else len(line))))
+    if not short and not long:
+        return None
+    # a short line is the signature or the issuer line; the last one, since a signature closes
+    # the document (a date in a sentence may be any day the text mentions)
+    ch, start, end = short[-1] if short else long[0]
+    meta = ch.metadata
+    pages = [int(x) for x in (meta.get("page"), meta.get("page_end")) if x is not None]
+    passage = replace(
+        p, chunk_id=ch.id, text=ch.text, start=int(meta.get("start", 0) or 0), end=int(meta.get("end", 0) or 0),
+        section=str(meta.get("section") or ""), page=min(pages) if pages else None,
+        page_end=max(pages) if len(set(pages)) > 1 else None,
+    )
+    return passage, Unit(ch.text[start:end], start, end, "content")
+
+
+# A line this short that states the document's date or issuer is its signature or issuer line.
+_FACT_LINE = 60
+_DATE_FORM = re.compile(r"(?:19|20)\d\d\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?")
 
 
 def _shifted(c: Candidate, shift: int) -> Candidate:
@@ -636,9 +724,13 @@ def _governing_note(qa: QueryAnalysis, used: Sequence[Passage]) -> str:
                 asked = qa.region_mentions.get(region, region)
                 notes.append(f"已收录的文件中没有关于{asked}的文件；" + source.format(above=above, asked=asked) + "。")
     unknown = list(dict.fromkeys(document_name(p) for p in used if not p.region))
-    if qa.wanted_regions and unknown:
+    guessed = list(dict.fromkeys(
+        f"{document_name(p)}（据正文推断为{p.region}）" for p in used
+        if p.region and p.provenance.get("region", "stated") != "stated" and not _about_wanted(p, qa)
+    ))
+    if qa.wanted_regions and (unknown or guessed):
         asked = "、".join(qa.region_mentions.get(r, r) for r in qa.wanted_regions)
-        notes.append(f"{'、'.join(unknown)}未写明所属地区，是否关于{asked}请核对原文。")
+        notes.append(f"{'、'.join(unknown + guessed)}未写明所属地区，是否关于{asked}请核对原文。")
     return "".join(notes) + ("\n" if notes else "")
 
 

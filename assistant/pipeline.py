@@ -255,6 +255,7 @@ class QAService:
             qa, req.passages, term_weight=self._term_weight(qa, req.generation),
             term_absent=lambda t: catalog.doc_freq(t) == 0,
             section_of=lambda p: catalog.section_around(p.chunk_id),
+            document_of=lambda p: catalog.document_around(p.chunk_id),
         )
 
     def _term_weight(self, qa: QueryAnalysis, generation: str | None = None):
@@ -293,12 +294,18 @@ class QAService:
         analysis["evidence"] = round(draft.evidence, 4)
         if draft.reason:
             analysis["abstain_reason"] = draft.reason
+        # a passage the answerer read beyond those retrieved (the document's own signature line,
+        # for a question about the document) is listed after them, under its citation's number
+        passages = list(req.passages)
+        for c in sorted(draft.citations, key=lambda c: c.id):
+            if c.id == len(passages) + 1:
+                passages.append(c.passage)
         return Answer(
             question=req.question,
             answer=draft.text,
             abstained=draft.abstained,
             citations=draft.citations,
-            passages=req.passages,
+            passages=passages,
             resolved_question=req.resolved if req.resolved != req.question else None,
             analysis=analysis,
             answerer="extractive",

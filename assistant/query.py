@@ -22,7 +22,8 @@ from typing import Any
 
 from common.errors import QuestionError
 from common.lexicon import (
-    YEAR, asking_prefixes, aspect_words, enterprise_types, question_stopwords, support_words,
+    YEAR, asking_prefixes, aspect_words, document_fact_words, enterprise_types, question_stopwords,
+    support_words,
 )
 from ingest import regions as gazetteer
 from vectorstore.tokenize import TokenizerOptions, tokenize_with
@@ -156,6 +157,30 @@ _PART_ASKED = tuple((name, always, re.compile(asked, re.I)) for name, always, as
 _PART_STATED = {name: re.compile(stated, re.I) for name, _, _, stated in _PARTS}
 
 
+# A question about the document itself: the day it was signed or issued (落款日期是哪天, 哪天发文
+# 的, 印发时间), or who issued it (哪个单位发布的, 由哪个部门编制, 哪几家单位联合发的). Its answer
+# is the document's own line that states it (the signature, the issuer line under the title).
+_ABOUT_DOCUMENT = (
+    ("date", re.compile(
+        r"落款|(?:发文|印发|发布|公布|成文|签发|下发|出台)(?:的)?(?:日期|时间)|"
+        r"(?:哪一?天|什么时候|何时|几月几日)(?:发文|印发|发布|公布|签发|下发|出台|发的|印发的)"
+    )),
+    ("issuer", re.compile(
+        r"(?:哪个|哪家|哪几家|哪些|什么)(?:单位|部门|机构|机关)[^，,。；？?]{0,4}?"
+        r"(?:发布|印发|编制|出台|发的|出的|制定|起草|解读|公布|下发|联合发)|"
+        r"由(?:哪个|哪家|什么)(?:单位|部门|机构)|(?:发布|发文|编制|解读|起草|制定)(?:单位|机关|部门|机构)是"
+    )),
+)
+
+
+def about_document(text: str) -> str | None:
+    """"date" or "issuer" when the question asks it of the document itself, else None."""
+    for name, rx in _ABOUT_DOCUMENT:
+        if rx.search(text):
+            return name
+    return None
+
+
 def asked_parts(text: str) -> list[str]:
     """The values the answer must each give (see ``_PARTS``), in the order they are asked."""
     found = sorted((m.start(), name, always) for name, always, rx in _PART_ASKED if (m := rx.search(text)))
@@ -185,6 +210,7 @@ _STOPWORDS = question_stopwords()
 # Aspect words: what kind of answer is wanted, not what it is about. They stay key terms for
 # search, but evidence need not contain them (a target sentence seldom says 目标).
 ASPECT_WORDS = aspect_words()
+_DOCUMENT_FACT_WORDS = document_fact_words()
 
 _YEAR_RANGE = re.compile(rf"(?<![\d.])({YEAR})\s*(?:年)?\s*[-–—~～至到]\s*({YEAR})(?!\d)")
 # A four-digit year, not part of a longer number or an amount (2000万元).
@@ -299,6 +325,7 @@ class QueryAnalysis:
     asks_unit: str | None = None  # money / share / clock / duration / phone / count / year / date
     asks_list: bool = False
     parts: list[str] = field(default_factory=list)  # values the answer must each give (asked_parts)
+    about_document: str | None = None  # "date" / "issuer": asked of the document itself
     answer_kind: str = "what"  # figure / who / when / list / what (see answer_kind())
     key_terms: list[str] = field(default_factory=list)
     # Set by apply_coverage(): what the question asks that no document is about.
@@ -337,7 +364,8 @@ class QueryAnalysis:
     @property
     def content_terms(self) -> list[str]:
         """Key terms minus aspect words: what the evidence itself should mention."""
-        terms = [t for t in self.key_terms if t not in ASPECT_WORDS]
+        skip = ASPECT_WORDS | (_DOCUMENT_FACT_WORDS if self.about_document else frozenset())
+        terms = [t for t in self.key_terms if t not in skip]
         return terms or list(self.key_terms)
 
     @property
@@ -568,6 +596,7 @@ def analyze(
         qa.asks_unit = None  # "占GDP比重有什么要求" asks for a requirement, not a share
     qa.asks_list = bool(_LISTING.search(text.lower()))
     qa.parts = asked_parts(text)
+    qa.about_document = about_document(text)
     qa.answer_kind = answer_kind(text, qa.asks_quantity)
     qa.intent = classify_intent(text, qa)
     qa.key_terms = key_terms(text, qa, tokenize=tokenize)

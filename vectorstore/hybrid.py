@@ -287,11 +287,9 @@ class ChunkCatalog:
                 self._groups[name] = groups
             return self._groups[name]
 
-    def section_around(self, chunk_id: str, max_chars: int = 2000) -> list[Any]:
-        """The chunks of ``chunk_id``'s section, in document order, the chunk itself among them:
-        the run of neighbouring chunks of the same section (one too long for a chunk) or under
-        the same parent heading ("二、基本原则 > （一）…", "… > （二）…"), up to ``max_chars`` of
-        text around it."""
+    def _in_order(self, chunk_id: str) -> tuple[list[Any], int]:
+        """The chunks of ``chunk_id``'s document version in document order, and its place there
+        (([], -1) for a chunk not in the catalog)."""
         with self._lock:
             if self._ordered is None:
                 self._ordered = {version: sorted(chunks, key=lambda c: int(c.metadata.get("index", 0)))
@@ -299,10 +297,20 @@ class ChunkCatalog:
                 self._position = {c.id: (version, n) for version, chunks in self._ordered.items()
                                   for n, c in enumerate(chunks)}
             where = self._position.get(chunk_id)
-        if where is None:
+        return (self._ordered[where[0]], where[1]) if where else ([], -1)
+
+    def document_around(self, chunk_id: str) -> list[Any]:
+        """All the chunks of ``chunk_id``'s document, in document order."""
+        return list(self._in_order(chunk_id)[0])
+
+    def section_around(self, chunk_id: str, max_chars: int = 2000) -> list[Any]:
+        """The chunks of ``chunk_id``'s section, in document order, the chunk itself among them:
+        the run of neighbouring chunks of the same section (one too long for a chunk) or under
+        the same parent heading ("二、基本原则 > （一）…", "… > （二）…"), up to ``max_chars`` of
+        text around it."""
+        chunks, n = self._in_order(chunk_id)
+        if not chunks:
             return []
-        chunks = self._ordered[where[0]]
-        n = where[1]
         own = str(chunks[n].metadata.get("section") or "")
         parent = _parent_section(own)
 

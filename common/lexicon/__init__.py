@@ -252,6 +252,12 @@ def aspect_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def document_fact_words() -> frozenset[str]:
+    """Words that ask about the document itself (落款, 发文, 发布单位): see document_facts.txt."""
+    return _words("document_facts.txt")
+
+
+@lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(row[1].split()) for row in _rows("synonyms.txt")}
 

@@ -319,3 +319,27 @@ def test_each_value_asked_by_name_is_given_from_the_same_document() -> None:
     assert "李华" not in d.text
     single = answer("阳江2016年高企奖励申报截止到哪天？", ps)
     assert "3月30日" in single.text and "王明" not in single.text, "a date alone asked: no contact line"
+
+
+def test_a_question_about_the_document_is_answered_by_its_own_line() -> None:
+    """"…的落款日期是哪天": the signature line of the document the question identifies, quoted
+    verbatim from its chunk (retrieved or not); a date the document does not state in so many
+    words (inferred) is never quoted as its own, nor is one it does not give in its text."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    body = "现将《2015年科技工作总结》印发给你们,请认真组织学习。2015年全市新认定高新技术企业20家。"
+    p = replace(passage("yj", body), date="2016-03-10", provenance={"date": "stated"})
+    ending = "附件:2015年科技工作总结\n阳江市科学技术局\n2016年3月10日"
+    chunks = [SimpleNamespace(id=p.chunk_id, text=body, metadata={"start": 0, "end": len(body)}),
+              SimpleNamespace(id="yj-end", text=ending, metadata={"start": 200, "end": 200 + len(ending), "page": 2})]
+    qa = ask("阳江市科技局印发2015年科技工作总结的文件落款日期是哪天？")
+    d = ExtractiveAnswerer().answer(qa, [p], document_of=lambda _: chunks)
+    assert quotes_of(d.text) == ["2016年3月10日"] and not d.abstained
+    cited = d.citations[0].passage
+    assert cited.chunk_id == "yj-end" and cited.text == ending
+    assert cited.pages_label == "第2页"
+    inferred = replace(p, provenance={"date": "inferred"})
+    assert "2016年3月10日" not in ExtractiveAnswerer().answer(qa, [inferred], document_of=lambda _: chunks).text
+    unsigned = [chunks[0]]
+    assert "2016年3月10日" not in ExtractiveAnswerer().answer(qa, [p], document_of=lambda _: unsigned).text

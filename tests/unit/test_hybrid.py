@@ -257,3 +257,5 @@ def test_section_around_gives_the_sibling_chunks_under_one_heading() -> None:
     assert [c.id for c in catalog.section_around("yj-4")] == ["yj-4", "yj-5"]  # one section, two chunks
     assert [c.id for c in catalog.section_around("yj-0")] == ["yj-0"]
     assert catalog.section_around("nope") == []
+    assert [c.id for c in catalog.document_around("yj-3")] == [f"yj-{i}" for i in range(6)]
+    assert catalog.document_around("nope") == []

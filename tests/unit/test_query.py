@@ -245,3 +245,23 @@ def test_a_text_gives_the_value_asked() -> None:
     assert states_part("电子邮箱:cdkjcgc@163.com", "email") and not states_part("通过电子邮箱反馈", "email")
     assert states_part("丰科技发〔2024〕46号", "docno") and not states_part("第46号", "docno")
     assert states_part("截止时间为2023年9月13日18时", "date") and not states_part("截止时间另行通知", "date")
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("福州市科技局印发2015年科技工作总结的文件落款日期是哪天?", "date"),
+        ("运城市科技局公布科技特派员选派名单是哪天发文的?", "date"),
+        ("大渡口区的“十四五”科技创新规划是由哪个部门编制的？", "issuer"),
+        ("高企认定奖励的受理通知是哪个单位发布的？", "issuer"),
+        ("那个试行办法是哪几家单位联合发的?", "issuer"),
+        ("申报材料报送哪个部门？", None),  # asks the passage, not who issued the document
+        ("申报截止到哪天？", None),
+        ("阳江2022年新增多少高企？", None),
+    ],
+)
+def test_a_question_about_the_document_itself(question: str, asked: str | None) -> None:
+    qa = ask(question)
+    assert qa.about_document == asked
+    if asked:  # what is asked of the document is not what its passages must say
+        assert not {"落款", "日期", "发文", "发布", "部门", "单位", "编制"} & set(qa.content_terms)
