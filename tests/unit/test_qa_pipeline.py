@@ -257,3 +257,21 @@ def test_a_county_is_answered_from_its_citys_document_that_names_it() -> None:
     assert not a.abstained and "5家" in a.answer and "阳江市文件中写到阳春市" in a.answer
     a = qa.ask("阳东区新增了多少家高新技术企业？")
     assert a.abstained and "没有关于阳东区的文件" in a.answer
+
+
+def test_a_question_about_the_document_cites_its_signature_among_the_answers_passages() -> None:
+    """The signature chunk is read from the document, not retrieved: the answer quotes it, and
+    every citation number points at the passage listed under it (API, UI and eval read them)."""
+    sign = "附件：2019年工作计划\n中山市科学技术局\n2019年3月22日"
+    emb = HashEmbeddings()
+    chunks = []
+    for i, (doc, section, text) in enumerate([*TEXTS, ("zs", "", sign)]):
+        meta = dict(DOCS[doc], section=section, start=i * 200, end=i * 200 + len(text), index=i, date_status="stated")
+        chunks.append(StoredChunk(f"{doc}-{i}", text, meta))
+    store = MemoryStore(chunks, emb)
+    service = QAService(Settings(), store, emb, SubstringLexical(store), find_regions=regions,
+                        normalize_region=lambda r: NAMES.get(r, r))
+    a = service.ask("中山市2018年科技保险项目补助那份工作总结的落款日期是哪天？")
+    assert not a.abstained and "“2019年3月22日”" in a.answer
+    assert all(a.passages[c.id - 1] is c.passage for c in a.citations)
+    assert [c.passage.chunk_id for c in a.citations] == [f"zs-{len(TEXTS)}"]
