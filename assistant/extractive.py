@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from assistant.citing import document_name, lead_line, meta_text, title_stated
 from assistant.models import Citation, Passage
-from assistant.query import ASPECT_WORDS, QueryAnalysis, find_years, states_part, states_unit
+from assistant.query import ALWAYS_PARTS, ASPECT_WORDS, QueryAnalysis, find_years, part_span, states_part, states_unit
 from common.textnorm import Sentence, is_table_row, row_at
 from assistant.scoring import AnsweringModels, packaged_models
 from assistant.units import Unit, following, item_family, sibling_items, split_units, starts_list
@@ -246,7 +246,12 @@ class ExtractiveAnswerer:
             _document_fact(qa, passages[best.passage], document_of)
             if best is not None and qa.about_document and document_of is not None else None
         )
-        ev = self.evidence_score(qa, best, passages, scored, term_absent, value_given=fact is not None)
+        # a contact, phone, e-mail address or document number asked for that no retrieved passage
+        # of that document gives: the document's own line that does (a notice's contact line
+        # closes it and is seldom retrieved)
+        lines = self._parts_in_document(qa, best, scored, passages, document_of, term_weight) if best else []
+        ev = self.evidence_score(qa, best, passages, scored, term_absent,
+                                 value_given=fact is not None or bool(lines) and all(x for _, x in lines))
         if best is None or ev < self.abstain_threshold:
             reason = "检索到的段落与问题不够相关。"
             within = [r for r in qa.uncovered_regions if r in qa.within_regions]
@@ -273,6 +278,11 @@ class ExtractiveAnswerer:
             self._give_parts(qa, chosen, scored, passages, self.max_quote_chars)
         else:
             chosen = self.select(qa, scored, passages, section_of)
+        for part, line in lines:
+            if line is not None and not any(states_part(x.text, part) for x in chosen):
+                passages.append(line[0])
+                chosen.append(replace(best, passage=len(passages) - 1, anchor=line[1], start=line[1].start,
+                                      end=line[1].end, text=line[1].text))
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -349,6 +359,25 @@ class ExtractiveAnswerer:
                 for item in _other_items(c, passages[c.passage]):
                     take(item, cap, counted=False)
         return chosen
+
+    def _parts_in_document(
+        self, qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
+        document_of: SectionLookup | None, term_weight: TermWeight | None,
+    ) -> list[tuple[str, tuple[Passage, Unit] | None]]:
+        """Each part always checked (see ``query._PARTS``) that no candidate of the best one's
+        document gives, with the document's line that does (None: it gives none)."""
+        p = passages[best.passage]
+        doc = p.doc_id or p.source
+        # the candidates _give_parts may take
+        usable = [c for c in scored if (passages[c.passage].doc_id or passages[c.passage].source) == doc
+                  and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)]
+        missing = [part for part in qa.parts
+                   if part in ALWAYS_PARTS and not any(states_part(c.text, part) for c in usable)]
+        if not missing or document_of is None:
+            return []
+        weight = term_weight or (lambda t: 1.0)
+        weights = {t: weight(t) for t in qa.content_terms}
+        return [(part, _document_part(qa, part, p, document_of, weights)) for part in missing]
 
     def _give_parts(
         self, qa: QueryAnalysis, chosen: list[Candidate], scored: Sequence[Candidate],
@@ -528,29 +557,58 @@ def _document_fact(qa: QueryAnalysis, p: Passage, document_of: SectionLookup) ->
     value = p.date if field_ == "date" else p.issuer
     if not value or p.provenance.get(field_, "stated") != "stated":
         return None
-    short: list[tuple[Any, int, int]] = []  # (chunk, start, end) of lines stating it, in order
+
+    def at(line: str) -> tuple[int, int] | None:
+        if field_ == "date":
+            return next((d.span() for d in _DATE_FORM.finditer(line) if iso_date(d.group(0)) == value), None)
+        return (line.index(value), line.index(value) + len(value)) if value in line else None
+
+    short, long = _lines_stating(document_of(p), at)
+    # a short line is the signature or the issuer line; the last one, since a signature closes
+    # the document (a date in a sentence may be any day the text mentions)
+    return _line_passage(p, *(short[-1] if short else long[0])) if short or long else None
+
+
+def _document_part(
+    qa: QueryAnalysis, part: str, p: Passage, document_of: SectionLookup, weights: Mapping[str, float],
+) -> tuple[Passage, Unit] | None:
+    """The line of ``p``'s document that gives the part asked (联系人:李帆 电话:2046546, 电子邮箱:…),
+    for a notice whose contact line closes it and was not retrieved: of the short lines giving
+    one, the one naming most of the question's words, the first of equals."""
+    short, long = _lines_stating(document_of(p), lambda line: part_span(line, part))
+    found = short or long
+    if not found:
+        return None
+    best = max(found, key=lambda x: (coverage(x[0].text[x[1]:x[2]], weights), -found.index(x)))
+    return _line_passage(p, *best)
+
+
+def _lines_stating(
+    chunks: Sequence[SectionChunk], at: Callable[[str], tuple[int, int] | None]
+) -> tuple[list[tuple[Any, int, int]], list[tuple[Any, int, int]]]:
+    """(chunk, start, end) of each line of ``chunks`` where ``at`` finds what is sought, in
+    document order: the short lines whole, and of a long one the sentence holding it."""
+    short: list[tuple[Any, int, int]] = []
     long: list[tuple[Any, int, int]] = []
-    for ch in document_of(p):
+    for ch in chunks:
         for m in re.finditer(r"[^\n]+", ch.text):
             line = m.group(0)
-            if field_ == "date":
-                at = next((d.span() for d in _DATE_FORM.finditer(line) if iso_date(d.group(0)) == value), None)
-            else:
-                at = (line.index(value), line.index(value) + len(value)) if value in line else None
-            if at is None or not line.strip():
+            span = at(line) if line.strip() else None
+            if span is None:
                 continue
             if len(line.strip()) <= _FACT_LINE:
                 lead = len(line) - len(line.lstrip())
                 short.append((ch, m.start() + lead, m.start() + len(line.rstrip())))
             else:  # a sentence that states it: that sentence, not the whole paragraph
-                lo = max(line.rfind(x, 0, at[0]) for x in "。；;！？") + 1
-                ends = [i for i in (line.find(x, at[1]) for x in "。；;！？") if i >= 0]
+                lo = max(line.rfind(x, 0, span[0]) for x in "。；;！？") + 1
+                ends = [i for i in (line.find(x, span[1]) for x in "。；;！？") if i >= 0]
                 long.append((ch, m.start() + lo, m.start() + (min(ends) + 1 if ends else len(line))))
-    if not short and not long:
-        return None
-    # a short line is the signature or the issuer line; the last one, since a signature closes
-    # the document (a date in a sentence may be any day the text mentions)
-    ch, start, end = short[-1] if short else long[0]
+    return short, long
+
+
+def _line_passage(p: Passage, ch: Any, start: int, end: int) -> tuple[Passage, Unit]:
+    """Chunk ``ch`` of ``p``'s document as a passage (its own offsets, section and page), and
+    the line ``start:end`` in it."""
     meta = ch.metadata
     pages = [int(x) for x in (meta.get("page"), meta.get("page_end")) if x is not None]
     passage = replace(

@@ -142,9 +142,10 @@ _PHONE = r"\d{3,4}\s*-\s*\d{7,8}|(?<![\d.])\d{7,8}(?![\d.])|(?<!\d)1[3-9]\d{9}(?
 _CLOCK = r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)"
 _DATE = r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|月底|年底|之日起"
 _PARTS: tuple[tuple[str, bool, str, str], ...] = (
-    # whom to reach: the person named after 联系人; the number is the phone part
+    # whom to reach: the person named after 联系人 (also spaced out as 联 系 人); the number is
+    # the phone part
     ("contact", True, r"联系人|联系方式|找谁",
-     rf"联系人[^:：。；\n]{{0,5}}[:：]\s*[\u4e00-\u9fff]{{2,4}}|联系人\s*[\u4e00-\u9fff]{{2,3}}\s*(?:\d|电话)"),
+     rf"联\s*系\s*人[^:：。；\n]{{0,5}}[:：]\s*[\u4e00-\u9fff]{{2,4}}|联系人\s*[\u4e00-\u9fff]{{2,3}}\s*(?:\d|电话)"),
     ("phone", True, r"电话|热线|号码", _PHONE),
     ("email", True, r"邮箱|电子邮件|邮件地址|e-?mail", r"[\w.-]+@[\w-]+(?:\.[\w-]+)+"),
     ("docno", True, r"文号|发文字号|字号", r"〔\s*\d{4}\s*〕\s*\d+\s*号|\[\s*\d{4}\s*\]\s*\d+\s*号"),
@@ -193,6 +194,16 @@ def states_part(text: str, part: str) -> bool:
     """Does ``text`` give a value of the part asked (a contact, a date …)?"""
     rx = _PART_STATED.get(part)
     return True if rx is None else bool(rx.search(text))
+
+
+def part_span(text: str, part: str) -> tuple[int, int] | None:
+    """Where ``text`` gives a value of the part asked, or None."""
+    m = _PART_STATED[part].search(text) if part in _PART_STATED else None
+    return m.span() if m else None
+
+
+# The parts checked whenever asked (a contact, a phone, an e-mail address, a document number).
+ALWAYS_PARTS = frozenset(name for name, always, _, _ in _PARTS if always)
 
 
 def asked_unit(text: str) -> str | None:

@@ -58,9 +58,15 @@ _FOOTER_WORDS = re.compile(
     r"Copyright|©"
 )
 _FOOTER_KEYS = re.compile(
-    r"^(?:联系方式|联系电话|联系我们|联系地址|地址|电话|传真|邮编|邮箱|电子邮件|E-?mail|"
-    r"管理维护|主办单位|承办单位|协办单位|主办|承办|维护单位|网站维护|运行维护|网站管理)\s*[:：]"
+    r"^(?:管理维护|主办单位|承办单位|协办单位|主办|承办|维护单位|网站维护|运行维护|网站管理)\s*[:：]"
 )
+# A contact line: in a site's footer (next to 版权所有, 主办单位) it is chrome; in a notice's body
+# (四、联系方式 / 联系人:李帆 / 联系电话:2046546 / 邮箱:…) it is what applicants are told, and
+# questions ask for it. Only the footer's go.
+_CONTACT_KEYS = re.compile(
+    r"^(?:联系方式|联系电话|联系我们|联系地址|地址|电话|传真|邮编|邮箱|电子邮件|E-?mail)\s*[:：]", re.I
+)
+_FOOTER_REACH = 2  # lines (non-empty) from a contact line to the footer it belongs to
 _COPYRIGHT_NOTICE = re.compile(r"^版权声明\s*[:：]?\s*$|^免责声明\s*[:：]?\s*$")
 # A line that is nothing but a short number (a share counter, a page number), a page-number
 # marker or a widget's leftover word.
@@ -126,6 +132,20 @@ def is_chrome_line(s: str) -> bool:
     if len(s) < _SHORT_LINE and (_FOOTER_WORDS.search(s) or _FOOTER_KEYS.match(s)):
         return True
     return False
+
+
+def _drop_footer_contacts(lines: list[str | None], removed: list[str], chrome: set[int]) -> None:
+    """Remove the contact lines (电话:, 邮箱:, 地址:) that stand within a few lines of the page
+    chrome removed (a footer's 版权所有 / 主办单位 block); those of the document stay."""
+    filled = [i for i, s in enumerate(lines) if s or i in chrome]
+    for n, i in enumerate(filled):
+        s = lines[i]
+        if s and len(s) < _SHORT_LINE and _CONTACT_KEYS.match(s):
+            near = filled[max(0, n - _FOOTER_REACH) : n + _FOOTER_REACH + 1]
+            if any(j in chrome for j in near):
+                removed.append(s)
+                lines[i] = None
+                chrome.add(i)  # the footer's next contact line is as near to it
 
 
 def parse_header_line(s: str) -> dict[str, str] | None:
@@ -202,6 +222,7 @@ def clean(text: str, *, rejoin_min_chars: int = 40) -> Cleaned:
 
     # 1. Inline widgets, then whole chrome lines.
     notices: list[int] = []
+    footer: set[int] = set()
     for i, s in enumerate(lines):
         if s:
             fragments = _INLINE_CHROME.findall(s)
@@ -215,6 +236,8 @@ def clean(text: str, *, rejoin_min_chars: int = 40) -> Cleaned:
                 notices.append(i)
             removed.append(s)
             lines[i] = None
+            footer.add(i)
+    _drop_footer_contacts(lines, removed, footer)
 
     # 2. Header lines above the body.
     seen = 0

@@ -173,3 +173,18 @@ def test_rejoin_rules() -> None:
 def test_empty_and_chrome_only() -> None:
     assert clean("").text == ""
     assert clean("版权所有 某某政府\n打印 关闭\n0\n").text == ""
+
+
+def test_a_notices_contact_lines_stay_and_a_footers_go() -> None:
+    """联系人 / 联系电话 / 邮箱 in a notice's body are what applicants are told (and asked for);
+    the same keys in the site footer under 版权所有 are chrome."""
+    text = (
+        "请于3月12日前将电子版发送到指定邮箱。\n四、联系方式\n联 系 人:徐宗伟\n联系电话:0473-3998551\n"
+        "邮箱:whskjjfzjhk@163.com\n地址:滨河区市政府大楼A座429办公室\n附件:乌海市科技需求调研表\n2021年2月7日\n\n"
+        "版权所有:乌海市科学技术局\n地址:乌海市海勃湾区\n电话:0473-0000000\n邮编:016000\n邮箱:web@wuhai.gov.cn"
+    )
+    out = clean(text).text
+    for kept in ("联系电话:0473-3998551", "邮箱:whskjjfzjhk@163.com", "地址:滨河区市政府大楼A座429办公室"):
+        assert kept in out
+    for gone in ("版权所有", "乌海市海勃湾区", "0473-0000000", "016000", "web@wuhai.gov.cn"):
+        assert gone not in out

@@ -343,3 +343,21 @@ def test_a_question_about_the_document_is_answered_by_its_own_line() -> None:
     assert "2016年3月10日" not in ExtractiveAnswerer().answer(qa, [inferred], document_of=lambda _: chunks).text
     unsigned = [chunks[0]]
     assert "2016年3月10日" not in ExtractiveAnswerer().answer(qa, [p], document_of=lambda _: unsigned).text
+
+
+def test_a_contact_line_the_retrieval_missed_is_read_from_the_document() -> None:
+    """"联系人是谁，电话多少": the notice's contact lines close it, in a chunk retrieval did not
+    bring; they are read from the document (its own lines, cited under their own number), and a
+    question that does not ask for a contact gets none."""
+    from types import SimpleNamespace
+
+    body = "2016年高企奖励申报材料请于3月30日前报送市科技局高新科。"
+    ending = "附件:申报表\n联 系 人:王明\n联系电话:0662-3118089\n阳江市科学技术局"
+    p = passage("yj", body)
+    chunks = [SimpleNamespace(id=p.chunk_id, text=body, metadata={"start": 0, "end": len(body)}),
+              SimpleNamespace(id="yj-end", text=ending, metadata={"start": 200, "end": 200 + len(ending)})]
+    d = ExtractiveAnswerer().answer(ask("阳江2016年高企奖励申报的联系人是谁，电话多少？"), [p], document_of=lambda _: chunks)
+    assert not d.abstained and "联 系 人:王明" in quotes_of(d.text) and "联系电话:0662-3118089" in quotes_of(d.text)
+    assert "yj-end" in {c.passage.chunk_id for c in d.citations}
+    plain = ExtractiveAnswerer().answer(ask("阳江2016年高企奖励申报材料什么时候报送？"), [p], document_of=lambda _: chunks)
+    assert "王明" not in plain.text
