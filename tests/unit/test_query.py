@@ -208,6 +208,7 @@ def test_the_kind_of_figure_asked_for(question: str, unit: str) -> None:
     ("question", "kind"),
     [
         ("省里的信息系统几点关闭？", "when"),
+        ("启动会上县委副书记要求做到哪几点？", "list"),  # the points of a speech, not a time
         ("意见反馈的截止时间是什么时间？", "when"),
         ("申报系统由哪个部门负责？", "who"),
         ("高企认定有哪些条件？", "list"),
