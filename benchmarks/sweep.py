@@ -14,7 +14,7 @@ nothing. Question sets (``--sets``):
 - ``p20-dev`` / ``p20-test``: ../shared/policies2020 questions on even / odd numbered documents,
   with our unanswerable questions (evals/policies2020_unanswerable.jsonl) of odd / even id
 - ``p20``: all of them
-- ``blind1`` … ``blind9``: the blind sets (evals/blindN, about 20 local 科技局 texts each,
+- ``blind1`` … ``blindN``: the blind sets (every evals/blindN, about 20 local 科技局 texts each,
   outside the project), each reported once, then used for development like the other dev sets
 
 Tune on the dev sets; a test set is for reporting. ``policyqa eval`` stays the reference for
@@ -44,7 +44,7 @@ SHARED = ROOT.parent / "shared"
 # (evals/blindN/sources.tsv lists where each came from); set POLICYQA_BLINDN to their folder.
 BLIND_DOCS = {
     f"blind{n}": Path(os.environ.get(f"POLICYQA_BLIND{n}", f"/work/blind{'' if n == 1 else n}/docs"))
-    for n in range(1, 10)
+    for n in sorted(int(d.name[5:]) for d in (ROOT / "evals").glob("blind*") if d.name[5:].isdigit())
 }
 CORPORA = {
     "sample": [SHARED / "corpus"],
