@@ -191,17 +191,21 @@ class ExtractiveAnswerer:
     def evidence_score(
         self, qa: QueryAnalysis, best: Candidate | None, passages: Sequence[Passage],
         scored: Sequence[Candidate] = (), term_absent: Callable[[str], bool] | None = None,
-        value_given: bool = False,
+        value_given: bool = False, context: Mapping[str, float] | None = None,
     ) -> float:
         """The abstainer's probability that the corpus answers the question, from the best
         candidate (see :func:`question_features`); compared with the abstain threshold.
         ``value_given``: the document's own line gives the value asked (its date, its issuer),
-        so the best candidate's passage need not state it."""
+        so the best candidate's passage need not state it. ``context``: term coverage of the
+        passage around a quote that is only the value asked ("联系电话:0955-7062526" shares no word
+        with the question; the notice it closes does), counted when higher."""
         if best is None:
             return 0.0
         features = question_features(qa, best, scored, passages, term_absent)
         if value_given:
             features.update(figure_miss=0.0, unit_miss=0.0)
+        for name, value in (context or {}).items():
+            features[name] = max(features.get(name, 0.0), value)
         return self.abstainer.probability(features)
 
     # --- the answer -----------------------------------------------------------------------
@@ -250,8 +254,14 @@ class ExtractiveAnswerer:
         # of that document gives: the document's own line that does (a notice's contact line
         # closes it and is seldom retrieved)
         lines = self._parts_in_document(qa, best, scored, passages, document_of, term_weight) if best else []
+        given = best is not None and self._parts_given(qa, best, scored, passages, lines)
+        context = None
+        if given:
+            ctx = _Context.of(qa, passages, term_weight)
+            around = passages[best.passage].text
+            context = {"coverage": coverage(around, ctx.weights), "coverage_all": coverage(around, ctx.all_weights)}
         ev = self.evidence_score(qa, best, passages, scored, term_absent,
-                                 value_given=fact is not None or bool(lines) and all(x for _, x in lines))
+                                 value_given=fact is not None or given, context=context)
         if best is None or ev < self.abstain_threshold:
             reason = "检索到的段落与问题不够相关。"
             within = [r for r in qa.uncovered_regions if r in qa.within_regions]
@@ -360,6 +370,26 @@ class ExtractiveAnswerer:
                     take(item, cap, counted=False)
         return chosen
 
+    def _parts_given(
+        self, qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
+        lines: Sequence[tuple[str, tuple[Passage, Unit] | None]],
+    ) -> bool:
+        """Whether a contact / phone / e-mail / document number is asked and the best candidate's
+        document gives every one asked (in a candidate the answer may quote, or in its own lines)."""
+        asked = [part for part in qa.parts if part in ALWAYS_PARTS]
+        if not asked:
+            return False
+        found = {part for part, line in lines if line is not None}
+        usable = self._usable_for_parts(best, scored, passages)
+        return all(part in found or any(states_part(c.text, part) for c in usable) for part in asked)
+
+    def _usable_for_parts(self, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
+        """The candidates _give_parts may take: of the best one's document and the place and year
+        asked, sharing a word of the question or standing in the best one's passage."""
+        doc = passages[best.passage].doc_id or passages[best.passage].source
+        return [c for c in scored if (passages[c.passage].doc_id or passages[c.passage].source) == doc
+                and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)]
+
     def _parts_in_document(
         self, qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
         document_of: SectionLookup | None, term_weight: TermWeight | None,
@@ -367,10 +397,7 @@ class ExtractiveAnswerer:
         """Each part always checked (see ``query._PARTS``) that no candidate of the best one's
         document gives, with the document's line that does (None: it gives none)."""
         p = passages[best.passage]
-        doc = p.doc_id or p.source
-        # the candidates _give_parts may take
-        usable = [c for c in scored if (passages[c.passage].doc_id or passages[c.passage].source) == doc
-                  and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)]
+        usable = self._usable_for_parts(best, scored, passages)
         missing = [part for part in qa.parts
                    if part in ALWAYS_PARTS and not any(states_part(c.text, part) for c in usable)]
         if not missing or document_of is None:

@@ -361,3 +361,11 @@ def test_a_contact_line_the_retrieval_missed_is_read_from_the_document() -> None
     assert "yj-end" in {c.passage.chunk_id for c in d.citations}
     plain = ExtractiveAnswerer().answer(ask("阳江2016年高企奖励申报材料什么时候报送？"), [p], document_of=lambda _: chunks)
     assert "王明" not in plain.text
+
+
+def test_a_phone_line_is_judged_with_the_notice_it_closes() -> None:
+    """"…有异议找哪个电话？": the answer is "联系电话:0662-3118089", which shares no word with the
+    question; the notice around it does, so the abstainer reads that coverage and answers."""
+    text = "2016年阳江市高新技术企业奖励拟兑付名单现予公示。凡有异议者,请以书面形式向市科技局高新科反映。\n联系电话:0662-3118089\n阳江市科学技术局"
+    d = ExtractiveAnswerer().answer(ask("阳江2016年高企奖励兑付名单有异议找哪个电话？"), [passage("yj", text)])
+    assert not d.abstained and "0662-3118089" in d.text
