@@ -37,7 +37,7 @@ from assistant.units import Unit, following, item_family, sibling_items, split_u
 from common.lexicon import YEAR, support_pattern, synonyms
 from common.textnorm import normalize, to_simplified
 from ingest.headings import marker_kind, strip_marker
-from ingest.metadata import iso_date
+from ingest.metadata import dates_in
 from ingest.indicators import find_keywords
 
 NOT_FOUND = "未在已收录的文件中找到"
@@ -252,14 +252,23 @@ class ExtractiveAnswerer:
         )
         # a contact, phone, e-mail address or document number asked for that no retrieved passage
         # of that document gives: the document's own line that does (a notice's contact line
-        # closes it and is seldom retrieved)
-        lines = self._parts_in_document(qa, best, scored, passages, document_of, term_weight) if best else []
-        given = best is not None and self._parts_given(qa, best, scored, passages, lines)
-        context = None
-        if given:
+        # closes it and is seldom retrieved). When the document gives every such value asked, a
+        # quote that is only the value is judged with the passage around it.
+        asked = [part for part in qa.parts if part in ALWAYS_PARTS]
+        lines: list[tuple[str, tuple[Passage, Unit] | None]] = []
+        given, context = False, None
+        if best is not None and asked:
             ctx = _Context.of(qa, passages, term_weight)
-            around = passages[best.passage].text
-            context = {"coverage": coverage(around, ctx.weights), "coverage_all": coverage(around, ctx.all_weights)}
+            usable = self._usable_for_parts(best, scored, passages)
+            missing = [part for part in asked if not any(states_part(c.text, part) for c in usable)]
+            if document_of is not None:
+                lines = [(part, _document_part(part, passages[best.passage], document_of, ctx.weights))
+                         for part in missing]
+            found = {part for part, line in lines if line is not None}
+            given = all(part in found for part in missing)
+            if given:
+                around = passages[best.passage].text
+                context = {"coverage": coverage(around, ctx.weights), "coverage_all": coverage(around, ctx.all_weights)}
         ev = self.evidence_score(qa, best, passages, scored, term_absent,
                                  value_given=fact is not None or given, context=context)
         if best is None or ev < self.abstain_threshold:
@@ -285,7 +294,7 @@ class ExtractiveAnswerer:
             passages.append(fact[0])
             chosen = [replace(best, passage=len(passages) - 1, anchor=fact[1], start=fact[1].start,
                               end=fact[1].end, text=fact[1].text)]
-            self._give_parts(qa, chosen, scored, passages, self.max_quote_chars)
+            self._give_parts(qa, chosen, scored, passages, self.max_quote_chars, _taker(chosen, self.max_sentences))
         else:
             chosen = self.select(qa, scored, passages, section_of)
         for part, line in lines:
@@ -315,17 +324,7 @@ class ExtractiveAnswerer:
         # least exp(-gap) of the best's (scores are logits).
         gap = self.extra_gap * (1.5 if qa.intent in ("subsidy", "cross") else 1.0)
         chosen: list[Candidate] = [best]
-        chars = len(best.text)
-
-        def take(c: Candidate, cap: int, counted: bool = True) -> bool:
-            nonlocal chars
-            if any(c.overlaps(x) or c.text == x.text for x in chosen) or counted and len(chosen) >= limit:
-                return False
-            if chars + len(c.text) > cap:
-                return False
-            chosen.append(c)
-            chars += len(c.text)
-            return True
+        take = _taker(chosen, limit)
 
         if qa.intent == "cross":
             # the best candidate for each region, report year or year compared
@@ -370,19 +369,6 @@ class ExtractiveAnswerer:
                     take(item, cap, counted=False)
         return chosen
 
-    def _parts_given(
-        self, qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
-        lines: Sequence[tuple[str, tuple[Passage, Unit] | None]],
-    ) -> bool:
-        """Whether a contact / phone / e-mail / document number is asked and the best candidate's
-        document gives every one asked (in a candidate the answer may quote, or in its own lines)."""
-        asked = [part for part in qa.parts if part in ALWAYS_PARTS]
-        if not asked:
-            return False
-        found = {part for part, line in lines if line is not None}
-        usable = self._usable_for_parts(best, scored, passages)
-        return all(part in found or any(states_part(c.text, part) for c in usable) for part in asked)
-
     def _usable_for_parts(self, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
         """The candidates _give_parts may take: of the best one's document and the place and year
         asked, sharing a word of the question or standing in the best one's passage."""
@@ -390,51 +376,20 @@ class ExtractiveAnswerer:
         return [c for c in scored if (passages[c.passage].doc_id or passages[c.passage].source) == doc
                 and c.region_ok and c.year_ok and (c.coverage > 0 or c.passage == best.passage)]
 
-    def _parts_in_document(
-        self, qa: QueryAnalysis, best: Candidate, scored: Sequence[Candidate], passages: Sequence[Passage],
-        document_of: SectionLookup | None, term_weight: TermWeight | None,
-    ) -> list[tuple[str, tuple[Passage, Unit] | None]]:
-        """Each part always checked (see ``query._PARTS``) that no candidate of the best one's
-        document gives, with the document's line that does (None: it gives none)."""
-        p = passages[best.passage]
-        usable = self._usable_for_parts(best, scored, passages)
-        missing = [part for part in qa.parts
-                   if part in ALWAYS_PARTS and not any(states_part(c.text, part) for c in usable)]
-        if not missing or document_of is None:
-            return []
-        weight = term_weight or (lambda t: 1.0)
-        weights = {t: weight(t) for t in qa.content_terms}
-        return [(part, _document_part(qa, part, p, document_of, weights)) for part in missing]
-
     def _give_parts(
         self, qa: QueryAnalysis, chosen: list[Candidate], scored: Sequence[Candidate],
-        passages: Sequence[Passage], cap: int, take: Callable[..., bool] | None = None,
+        passages: Sequence[Passage], cap: int, take: Callable[..., bool],
     ) -> None:
         """Each value asked by name is given: the deadline's sentence does not say whom to call.
-        The quote that does comes from the same document as the first one chosen and shares a
-        word of the question, or stands in the best candidate's passage."""
-        def doc(c: Candidate) -> str:
-            return passages[c.passage].doc_id or passages[c.passage].source
-
-        def add(c: Candidate, limit: int, counted: bool = False) -> bool:
-            if any(c.overlaps(x) or c.text == x.text for x in chosen):
-                return False
-            if sum(len(x.text) for x in chosen) + len(c.text) > limit:
-                return False
-            chosen.append(c)
-            return True
-
-        take = take or add
-        best = scored[0]
+        The quote that does is one of ``_usable_for_parts``."""
+        if not qa.parts:
+            return
+        usable = self._usable_for_parts(scored[0], scored, passages)
         for part in qa.parts:
             if any(states_part(x.text, part) for x in chosen):
                 continue
-            for c in scored:
-                if (
-                    doc(c) == doc(chosen[0]) and c.region_ok and c.year_ok
-                    and (c.coverage > 0 or c.passage == best.passage)
-                    and states_part(c.text, part) and take(c, cap + _PART_ALLOWANCE, counted=False)
-                ):
+            for c in usable:
+                if states_part(c.text, part) and take(c, cap + _PART_ALLOWANCE, counted=False):
                     break
 
     def compose(self, chosen: list[Candidate], passages: Sequence[Passage]) -> Draft:
@@ -575,6 +530,20 @@ def _in_section(c: Candidate, passages: list[Passage], section_of: SectionLookup
     return _shifted(c, shift)
 
 
+def _taker(chosen: list[Candidate], limit: int) -> Callable[..., bool]:
+    """``take(c, cap, counted=True)``: add quote ``c`` to ``chosen`` unless it overlaps or repeats
+    one, the answer would pass ``cap`` characters, or (counted) ``limit`` quotes are chosen."""
+    def take(c: Candidate, cap: int, counted: bool = True) -> bool:
+        if any(c.overlaps(x) or c.text == x.text for x in chosen) or counted and len(chosen) >= limit:
+            return False
+        if sum(len(x.text) for x in chosen) + len(c.text) > cap:
+            return False
+        chosen.append(c)
+        return True
+
+    return take
+
+
 def _document_fact(qa: QueryAnalysis, p: Passage, document_of: SectionLookup) -> tuple[Passage, Unit] | None:
     """The line of ``p``'s document that states what the question asks of the document (its
     date: the signature's 2016年3月10日; its issuer: 福州市科学技术局), as a passage of that chunk
@@ -587,7 +556,7 @@ def _document_fact(qa: QueryAnalysis, p: Passage, document_of: SectionLookup) ->
 
     def at(line: str) -> tuple[int, int] | None:
         if field_ == "date":
-            return next((d.span() for d in _DATE_FORM.finditer(line) if iso_date(d.group(0)) == value), None)
+            return next((span for span, iso in dates_in(line) if iso == value), None)
         return (line.index(value), line.index(value) + len(value)) if value in line else None
 
     short, long = _lines_stating(document_of(p), at)
@@ -597,7 +566,7 @@ def _document_fact(qa: QueryAnalysis, p: Passage, document_of: SectionLookup) ->
 
 
 def _document_part(
-    qa: QueryAnalysis, part: str, p: Passage, document_of: SectionLookup, weights: Mapping[str, float],
+    part: str, p: Passage, document_of: SectionLookup, weights: Mapping[str, float],
 ) -> tuple[Passage, Unit] | None:
     """The line of ``p``'s document that gives the part asked (联系人:李帆 电话:2046546, 电子邮箱:…),
     for a notice whose contact line closes it and was not retrieved: of the short lines giving
@@ -648,7 +617,6 @@ def _line_passage(p: Passage, ch: Any, start: int, end: int) -> tuple[Passage, U
 
 # A line this short that states the document's date or issuer is its signature or issuer line.
 _FACT_LINE = 60
-_DATE_FORM = re.compile(r"(?:19|20)\d\d\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?")
 
 
 def _shifted(c: Candidate, shift: int) -> Candidate:

@@ -100,6 +100,8 @@ def answer_kind(text: str, asks_quantity: bool) -> str:
 # The kind of value a question asks for, when it names one, and how a text states a value of
 # that kind. Evidence must state one: "新认定高新技术企业6家" does not answer "每家奖励多少万元",
 # "上午9点" answers "几点到几点" and "工作日" does not. Checked in this order.
+# A time of day: 17:00, 18时, 9点
+_CLOCK = r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)"
 _MONEY = r"\d[\d,.]*\s*(?:万|亿|千)?元|[一二两三四五六七八九十百千万]+(?:万|亿)?元"
 _SHARE = r"\d[\d.]*\s*[%％]|\d\s*/\s*\d|百分之|[一二三四五六七八九]成|一半|[二三四五六七八九十]分之|个百分点"
 _UNITS: tuple[tuple[str, str, str], ...] = (
@@ -112,7 +114,7 @@ _UNITS: tuple[tuple[str, str, str], ...] = (
     ("amount", r"(?:补贴|补助|奖励|资助|资金|费用|经费|工资|价格|收费|额度|标准)[^，,。？?]{0,8}?(?:是|为|有|能补|补)?多少",
      f"{_MONEY}|{_SHARE}"),
     ("clock", r"(?<!哪)几点|时间段|(?:办公|服务|开放|营业|接待|办理|工作)时间",
-     r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)|上午|下午|早上|晚上|全天|24小时"),
+     rf"{_CLOCK}|上午|下午|早上|晚上|全天|24小时"),
     ("duration", r"多久|多长时间|几年|几个月|多少天|几天|期限|年限",
      r"\d+(?:\.\d+)?\s*(?:个)?(?:年|月|日|天|周|小时|工作日)|[一二三四五六七八九十两半]+(?:个)?(?:年|月|天|周|小时)"),
     ("phone", r"电话|热线|号码", r"\d{5,}|\d{3,4}\s*-\s*\d{7,8}"),
@@ -140,7 +142,6 @@ def states_unit(text: str, unit: str | None) -> bool:
 # that does not give one never answers); a date, a score, an amount or a share only in a question
 # that asks for two or more of these (alone, the ranker's unit features already weigh them).
 _PHONE = r"\d{3,4}\s*-\s*\d{7,8}|(?<![\d.])\d{7,8}(?![\d.])|(?<!\d)1[3-9]\d{9}(?!\d)"
-_CLOCK = r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*(?:点|时)(?!期|代|间)"
 _DATE = r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|月底|年底|之日起"
 _PARTS: tuple[tuple[str, bool, str, str], ...] = (
     # whom to reach: the person named after 联系人 (also spaced out as 联 系 人); the number is

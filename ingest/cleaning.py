@@ -222,7 +222,7 @@ def clean(text: str, *, rejoin_min_chars: int = 40) -> Cleaned:
 
     # 1. Inline widgets, then whole chrome lines.
     notices: list[int] = []
-    footer: set[int] = set()
+    chrome: set[int] = set()  # the lines removed as page chrome, for the footer's contact lines
     for i, s in enumerate(lines):
         if s:
             fragments = _INLINE_CHROME.findall(s)
@@ -236,8 +236,8 @@ def clean(text: str, *, rejoin_min_chars: int = 40) -> Cleaned:
                 notices.append(i)
             removed.append(s)
             lines[i] = None
-            footer.add(i)
-    _drop_footer_contacts(lines, removed, footer)
+            chrome.add(i)
+    _drop_footer_contacts(lines, removed, chrome)
 
     # 2. Header lines above the body.
     seen = 0

@@ -17,6 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from common.lexicon import YEAR, national_issuer
@@ -96,11 +97,19 @@ def _latin_both_sides(text: str, m: re.Match[str]) -> bool:
 
 def iso_date(value: str | None) -> str | None:
     """First date in ``value`` as YYYY-MM-DD ("2016-04-25 17:13", "2015年12月7日", "2015.12.8")."""
-    if not value:
-        return None
-    m = _DATE.search(value)
-    if not m:
-        return None
+    m = _DATE.search(value) if value else None
+    return _iso(m) if m else None
+
+
+def dates_in(text: str) -> Iterator[tuple[tuple[int, int], str]]:
+    """Each date written in ``text``: where it stands, and as YYYY-MM-DD (forms as iso_date)."""
+    for m in _DATE.finditer(text):
+        iso = _iso(m)
+        if iso:
+            yield m.span(), iso
+
+
+def _iso(m: re.Match[str]) -> str | None:
     year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
