@@ -271,6 +271,18 @@ class ExtractiveAnswerer:
                 context = {"coverage": coverage(around, ctx.weights), "coverage_all": coverage(around, ctx.all_weights)}
         ev = self.evidence_score(qa, best, passages, scored, term_absent,
                                  value_given=fact is not None or given, context=context)
+        if best is not None and ev < self.abstain_threshold and fact is None and "date" in qa.parts \
+                and not states_part(best.text, "date"):
+            # A when-question whose best quote gives no date ("现将…予以公示" for 公示期是哪几天):
+            # the same document's best quote that gives one is judged instead, and leads if it
+            # convinces the abstainer on its own.
+            dated = next((c for c in self._usable_for_parts(best, scored, passages)
+                          if states_part(c.text, "date")), None)
+            if dated is not None:
+                ev_dated = self.evidence_score(qa, dated, passages, scored, term_absent)
+                if ev_dated >= self.abstain_threshold:
+                    best, ev = dated, ev_dated
+                    scored = [dated, *(c for c in scored if c is not dated)]
         if best is None or ev < self.abstain_threshold:
             reason = "检索到的段落与问题不够相关。"
             within = [r for r in qa.uncovered_regions if r in qa.within_regions]
@@ -675,7 +687,7 @@ _ENTITY = re.compile(
 )
 _DATE_CUE = re.compile(
     r"\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}日(?:起|前|后|至)|月底|年底|年内|上旬|中旬|下旬|之日起|"
-    r"[上下]半年|第[一二三四]季度"
+    r"[上下]半年|第[一二三四]季度|\d+\s*个?工作日|\d+\s*[日天](?:内|以内)"
 )
 
 

@@ -75,8 +75,13 @@ _ASKS_WHO = re.compile(
     r"哪位|谁|哪家|哪些(?:企业|单位|公司|部门|机构|人员|人|医院|银行|园区)|哪个(?:单位|部门|企业|公司|机构|医院|银行)|"
     r"什么(?:单位|部门|机构|人)|由.{0,8}(?:负责|主持|牵头)"
 )
-# 几点 is a time of day, 哪几点 the points of a speech (要求做到哪几点)
-_ASKS_WHEN = re.compile(r"何时|什么时候|什么时间|哪一?天|几月几日|(?<!哪)几点|哪一年|截止(?:到|时间|日期)?|起止")
+# 几点 is a time of day, 哪几点 the points of a speech (要求做到哪几点); 哪几天 a period
+# (公示期是哪几天), asked before 哪几 makes it a list; a time limit (多长时间内提出, 期限是多长)
+# is answered by the sentence that sets it.
+_ASKS_WHEN = re.compile(
+    r"何时|什么时候|什么时间|哪一?天|哪几天|几月几日|(?<!哪)几点|哪一年|截止(?:到|时间|日期)?|起止|"
+    r"(?:多长|多久)(?:时间)?(?:内|以内)|期限|时限"
+)
 _ASKS_LIST = re.compile(
     r"哪些|如何|怎样|怎么|有何|何种|哪几|什么(?:要求|措施|政策|举措|规定|支持|办法|服务|便利|保障|义务|工作)|"
     r"做了什么|做了哪些|采取了?什么|提出了?什么|出台了?什么|主要(?:内容|措施|做法)"
@@ -113,16 +118,17 @@ _UNITS: tuple[tuple[str, str, str], ...] = (
     # 补贴标准是多少 / 费用能补多少: an amount or a share
     ("amount", r"(?:补贴|补助|奖励|资助|资金|费用|经费|工资|价格|收费|额度|标准)[^，,。？?]{0,8}?(?:是|为|有|能补|补)?多少",
      f"{_MONEY}|{_SHARE}"),
-    ("clock", r"(?<!哪)几点|时间段|(?:办公|服务|开放|营业|接待|办理|工作)时间",
+    # (什么时间段 asks for a period of days, 办公时间段 for hours: the words before say which)
+    ("clock", r"(?<!哪)几点|(?:办公|服务|开放|营业|接待|办理|工作)时间",
      rf"{_CLOCK}|上午|下午|早上|晚上|全天|24小时"),
-    ("duration", r"多久|多长时间|几年|几个月|多少天|几天|期限|年限",
+    ("duration", r"多久|多长时间|几年|几个月|多少天|(?<!哪)几天|期限|年限",
      r"\d+(?:\.\d+)?\s*(?:个)?(?:年|月|日|天|周|小时|工作日)|[一二三四五六七八九十两半]+(?:个)?(?:年|月|天|周|小时)"),
     ("phone", r"电话|热线|号码", r"\d{5,}|\d{3,4}\s*-\s*\d{7,8}"),
     ("count", r"多少(?:名|人|家|个|项|所|户|件|例|位|辆|台|套|张|次|床)|几(?:名|家|项|所|户|件|例|位)",
      r"\d+(?:\.\d+)?\s*(?:万|千|百)?(?:多|余)?(?:名|人|家|个|项|所|户|件|例|位|辆|台|套|张|次|床)|"
      r"[一二三四五六七八九十百千万两]+(?:名|人|家|个|项|所|户|件|例|位)"),
     ("year", r"哪一年|哪年|什么年份", r"(?:19|20)\d\d\s*年"),
-    ("date", r"哪一?天|几月几日|日期|何时|什么时候",
+    ("date", r"哪一?天|哪几天|几月几日|日期|何时|什么时[候间]|时间段|起止",
      r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|月底|月初|月中|年底|年内|之日起|即日起|"
      r"[上下]半年|第[一二三四]季度|\d{1,2}\s*月(?:份|前|底|中旬|上旬|下旬)"),
 )
@@ -139,10 +145,15 @@ def states_unit(text: str, unit: str | None) -> bool:
 # The values a question asks for by name, each of which the answer must give: "截止日期和联系人
 # 是什么" is not answered by the deadline alone, nor "哪几家单位联合发的？文号多少" by the issuers.
 # A contact, an e-mail address or a document number is checked whenever it is asked for (a quote
-# that does not give one never answers); a date, a score, an amount or a share only in a question
-# that asks for two or more of these (alone, the ranker's unit features already weigh them).
+# that does not give one never answers); a date (a deadline, a period, a time limit) too, as an
+# answer without one does not answer when (公示期是哪几天 is not answered by the sentence that
+# announces the 公示); a score, an amount or a share only in a question that asks for two or more
+# of these (alone, the ranker's unit features already weigh them).
 _PHONE = r"\d{3,4}\s*-\s*\d{7,8}|(?<![\d.])\d{7,8}(?![\d.])|(?<!\d)1[3-9]\d{9}(?!\d)"
-_DATE = r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|月底|年底|之日起"
+_DATE = (
+    r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|月底|年底|"
+    r"[之即]日起|\d{1,2}\s*月(?:上|中|下)旬|\d+\s*个?(?:工作日|日|天)(?:内|以内)"
+)
 _PARTS: tuple[tuple[str, bool, str, str], ...] = (
     # whom to reach: the person named after 联系人 (also spaced out as 联 系 人); the number is
     # the phone part
@@ -151,7 +162,8 @@ _PARTS: tuple[tuple[str, bool, str, str], ...] = (
     ("phone", True, r"电话|热线|号码", _PHONE),
     ("email", True, r"邮箱|电子邮件|邮件地址|e-?mail", r"[\w.-]+@[\w-]+(?:\.[\w-]+)+"),
     ("docno", True, r"文号|发文字号|字号", r"〔\s*\d{4}\s*〕\s*\d+\s*号|\[\s*\d{4}\s*\]\s*\d+\s*号"),
-    ("date", False, r"截止|何时|什么时候|什么时间|哪一?天|几月几日|日期|期限|时限|最[晚迟]", f"{_DATE}|{_CLOCK}"),
+    ("date", False, r"截止|何时|什么时候|什么时间|哪一?天|哪几天|几月几日|日期|期限|时限|最[晚迟]|(?:多长|多久)(?:时间)?内",
+     f"{_DATE}|{_CLOCK}"),
     ("score", False, r"多少分|几分|得分", r"\d+(?:\.\d+)?\s*分(?!之|钟|别|类|批)"),
     ("money", False, r"多少(?:万|亿|千)?元|多少钱|金额|多少[\u4e00-\u9fff]{0,4}(?:奖金|资金|经费|补贴|补助|奖励|资助)", _MONEY),
     ("share", False, r"比例|比重|占比|百分之|百分比|增幅|投入强度|完成率", _SHARE),
@@ -189,7 +201,7 @@ def asked_parts(text: str) -> list[str]:
     found = sorted((m.start(), name, always) for name, always, rx in _PART_ASKED if (m := rx.search(text)))
     if len(found) >= 2:
         return [name for _, name, _ in found]
-    return [name for _, name, always in found if always]
+    return [name for _, name, always in found if always or name == "date"]
 
 
 def states_part(text: str, part: str) -> bool:

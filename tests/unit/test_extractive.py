@@ -321,6 +321,19 @@ def test_each_value_asked_by_name_is_given_from_the_same_document() -> None:
     assert "3月30日" in single.text and "王明" not in single.text, "a date alone asked: no contact line"
 
 
+def test_a_when_question_is_answered_with_the_date() -> None:
+    """"公示期是哪几天": the sentence announcing the 公示 shares most words with the question but
+    gives no day; the notice's sentence that does answers, and a when-question is not answered
+    from another notice's date."""
+    notice = ("根据专家评审意见,现将2016年度市级规上企业R&D项目拟立项项目予以公示(详见附件)。"
+              "公示期为5个工作日(2016年8月19日-2016年8月25日)。")
+    other = "2016年度市级规上企业R&D项目拟立项项目公示时间为2016年9月1日至9月7日。"
+    ps = [passage("jm", notice), passage("yj", other, n=1, score=0.8)]
+    d = answer("江门市2016年度规上企业R&D项目拟立项名单的公示期是哪几天？", ps)
+    assert not d.abstained and "2016年8月19日-2016年8月25日" in d.text
+    assert "9月1日" not in d.text
+
+
 def test_a_question_about_the_document_is_answered_by_its_own_line() -> None:
     """"…的落款日期是哪天": the signature line of the document the question identifies, quoted
     verbatim from its chunk (retrieved or not); a date the document does not state in so many

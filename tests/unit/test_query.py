@@ -210,6 +210,9 @@ def test_the_kind_of_figure_asked_for(question: str, unit: str) -> None:
         ("省里的信息系统几点关闭？", "when"),
         ("启动会上县委副书记要求做到哪几点？", "list"),  # the points of a speech, not a time
         ("意见反馈的截止时间是什么时间？", "when"),
+        ("拟立项名单的公示期是哪几天？", "when"),  # days, not a list (哪几)
+        ("对拟奖名单有异议，必须在多长时间内提出？", "when"),
+        ("提出异议的期限是多长？", "when"),
         ("申报系统由哪个部门负责？", "who"),
         ("高企认定有哪些条件？", "list"),
     ],
@@ -230,7 +233,10 @@ def test_the_shape_of_answer_asked_for(question: str, kind: str) -> None:
         ("那个试行办法是哪几家单位联合发的?文号多少?", ["docno"]),  # asked by name: always checked
         ("中期评估得了多少分?后续会拿到多少建设资金?", ["score", "money"]),
         ("高企预申报的联系人是谁，电话多少？", ["contact", "phone"]),
-        ("申报截止到哪天？", []),  # one date alone: the ranker's unit features weigh it
+        ("申报截止到哪天？", ["date"]),  # a when-question's answer gives a date
+        ("公示期是哪几天？", ["date"]),
+        ("对名单有异议，必须在多长时间内提出？", ["date"]),
+        ("每家奖励多少万元？", []),  # an amount alone: the ranker's unit features weigh it
         ("阳江2022年新增多少高企？", []),
     ],
 )
