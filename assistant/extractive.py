@@ -314,6 +314,12 @@ class ExtractiveAnswerer:
                 passages.append(line[0])
                 chosen.append(replace(best, passage=len(passages) - 1, anchor=line[1], start=line[1].start,
                                       end=line[1].end, text=line[1].text))
+        unit = qa.asks_unit
+        if unit and qa.intent != "cross" and fact is None and not any(states_unit(c.text, unit) for c in chosen):
+            # "多少名" answered by a sentence that counts nothing: the corpus has the topic, not the value
+            draft = self.abstain(qa, passages, f"检索到的段落没有写明所问的{_UNIT_NAMES.get(unit, '数值')}。")
+            draft.evidence = ev
+            return draft
         draft = self.compose(chosen, passages)
         draft.evidence = ev
         note = _governing_note(qa, [passages[c.passage] for c in chosen])
@@ -672,6 +678,9 @@ def _year_mentioned(qa: QueryAnalysis, passages: Sequence[Passage]) -> bool:
     return False
 
 
+# What each kind of value asked for (query.asked_unit) is called in an abstention.
+_UNIT_NAMES = {"money": "金额", "share": "比例", "amount": "金额或比例", "clock": "时间", "duration": "期限",
+               "phone": "电话", "count": "数量", "year": "年份", "date": "日期"}
 # Length budget of an answer's quotes by the kind of answer asked for (characters).
 _BUDGET = {"figure": 180, "who": 160, "when": 140, "what": 200, "list": 280}
 # After a pointer, a question asking for one thing gets the first unit(s) up to this.

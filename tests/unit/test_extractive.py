@@ -334,6 +334,19 @@ def test_a_when_question_is_answered_with_the_date() -> None:
     assert "9月1日" not in d.text
 
 
+def test_an_answer_that_states_no_value_of_the_kind_asked_abstains() -> None:
+    """"一共选派了多少名科技特派员": the notice that announces the list (in an attachment) is about
+    the topic but counts nobody; the answer says so rather than quoting it."""
+    notice = ("根据《阳江市科技特派员管理办法》(阳科〔2015〕3号)有关规定,经个人申报、县科技局推荐、市科技局审核,"
+              "研究确定了2016年度阳江市科技特派员选派名单,现予以公布。")
+    other = passage("jm", "江门市2016年新认定高新技术企业20家。", n=1, score=0.5)
+    d = answer("阳江市2016年一共选派了多少名科技特派员？", [passage("yj", notice, dense=0.95), other])
+    assert d.abstained and "数量" in d.reason, "the abstainer alone would answer (evidence 0.46)"
+    counted = notice + "2016年共选派科技特派员56名。"
+    d = answer("阳江市2016年一共选派了多少名科技特派员？", [passage("yj", counted, dense=0.95), other])
+    assert not d.abstained and "56名" in d.text
+
+
 def test_a_question_about_the_document_is_answered_by_its_own_line() -> None:
     """"…的落款日期是哪天": the signature line of the document the question identifies, quoted
     verbatim from its chunk (retrieved or not); a date the document does not state in so many

@@ -149,9 +149,12 @@ def test_long_range_is_compared_by_its_ends() -> None:
         ("中山赛区的创新创业大赛一共发了多少奖金？", "money"),
         ("阳江2022年科技型中小企业贷款贴息比例是多少？", "share"),
         ("阳江2015年专利申请量是多少？", None),
+        ("创新服务券按科技服务合同金额的多大比例兑现?", "share"),
+        ("地方匹配资金一共拟匹配多少个项目？", "count"),
+        ("试行办法是哪几家单位联合发的?", None),  # who, not how many
     ],
 )
-def test_the_kind_of_figure_asked_for(question: str, unit: str | None) -> None:
+def test_the_kind_of_value_a_question_names(question: str, unit: str | None) -> None:
     assert asked_unit(question) == unit
 
 
